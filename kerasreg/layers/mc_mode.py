@@ -1,0 +1,125 @@
+"""`enable_mc`: a copy of a model whose dropout layers sample at inference."""
+
+import keras
+
+from kerasreg.layers.mc_dropout import MCDropout
+from kerasreg.layers.stochastic_layer import StochasticLayer
+
+# Keras dropout layers that become `MCDropout`, with the mask shape that
+# reproduces them: (spatial dims, channels_last, channels_first). `None`
+# entries take the input's size; 1 shares the mask along that axis.
+_KERAS_DROPOUTS = {
+    "Dropout": None,
+    "SpatialDropout1D": ((None, 1, None), (None, None, 1)),
+    "SpatialDropout2D": ((None, 1, 1, None), (None, None, 1, 1)),
+    "SpatialDropout3D": ((None, 1, 1, 1, None), (None, None, 1, 1, 1)),
+}
+
+
+def _is_keras_layer_config(node, class_name):
+    return (
+        node.get("class_name") == class_name
+        and str(node.get("module", "")).startswith("keras")
+        and isinstance(node.get("config"), dict)
+    )
+
+
+def _as_mc_dropout(node):
+    """Rewrites a Keras (Spatial)Dropout config node in place as an `MCDropout` node."""
+    config = node["config"]
+    shapes = _KERAS_DROPOUTS[node["class_name"]]
+    noise_shape = config.get("noise_shape")
+    if shapes is not None:
+        channels_first = config.get("data_format") == "channels_first"
+        noise_shape = shapes[1] if channels_first else shapes[0]
+    replacement = keras.saving.serialize_keras_object(
+        MCDropout(config["rate"], noise_shape=noise_shape, seed=config.get("seed"))
+    )
+    kept = {k: config[k] for k in ("name", "trainable", "dtype") if k in config}
+    node.update(
+        module=replacement["module"],
+        class_name=replacement["class_name"],
+        registered_name=replacement["registered_name"],
+        config={**replacement["config"], **kept},
+    )
+
+
+def _is_stochastic_config(node):
+    name = node.get("registered_name")
+    if not name or not isinstance(node.get("config"), dict):
+        return False
+    cls = keras.saving.get_registered_object(name)
+    return isinstance(cls, type) and issubclass(cls, StochasticLayer)
+
+
+def _switch_on(node):
+    """Walks a serialized model and turns every stochastic layer's MC mode on."""
+    if isinstance(node, dict):
+        if any(_is_keras_layer_config(node, name) for name in _KERAS_DROPOUTS):
+            _as_mc_dropout(node)
+        elif _is_stochastic_config(node):
+            node["config"]["mc"] = True
+        for value in node.values():
+            _switch_on(value)
+    elif isinstance(node, list):
+        for value in node:
+            _switch_on(value)
+
+
+def enable_mc(model):
+    """Returns a copy of ``model`` (same weights) that samples dropout at inference.
+
+    In the copy, every kerasreg `StochasticLayer` (user subclasses included)
+    has ``mc=True`` and every Keras `Dropout` / `SpatialDropout1D/2D/3D` is
+    replaced by the equivalent `MCDropout`; nothing else changes: batch
+    normalization and every other layer stay in inference mode, and the
+    original model is untouched. Repeated ``predict`` calls on the copy are
+    Monte Carlo samples. If ``model`` is compiled, the copy is compiled with
+    the same configuration (a fresh optimizer).
+
+    The model must be serializable (Functional, Sequential, or a subclass
+    with a working ``get_config``/``from_config``), as for `.keras` saving.
+
+    Args:
+        model: A built Keras model.
+
+    Returns:
+        A new Keras model.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> from kerasreg.layers import enable_mc
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(0.5)])
+    >>> mc_model = enable_mc(model)
+    >>> x = np.ones((1, 4), "float32")
+    >>> bool((model.predict(x, verbose=0) == 1).all())
+    True
+    >>> bool((mc_model.predict(x, verbose=0) != 1).any())
+    True
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(
+            "Invalid value received for argument `model`. Expected a keras.Model. "
+            f"Received: model={model!r}"
+        )
+    if not model.built:
+        raise ValueError(
+            f"enable_mc needs a built model; build or call '{model.name}' first."
+        )
+    config = keras.saving.serialize_keras_object(model)
+    _switch_on(config)
+    try:
+        copy = keras.saving.deserialize_keras_object(config)
+    except Exception as error:  # noqa: BLE001 - re-raised with the cause
+        raise ValueError(
+            f"enable_mc could not rebuild model '{model.name}' from its config "
+            f"({type(error).__name__}: {error}). Subclassed models need a "
+            "get_config/from_config that round-trips."
+        ) from error
+    copy.set_weights(model.get_weights())
+    if model.compiled:
+        compile_config = model.get_compile_config()
+        if compile_config:
+            copy.compile_from_config(compile_config)
+    return copy

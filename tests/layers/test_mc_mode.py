@@ -1,0 +1,94 @@
+"""`enable_mc`: a copy in which dropout samples at inference, and nothing else changes."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from kerasreg.layers import (
+    AdaptiveDropout,
+    DropBlock2D,
+    DropConnectDense,
+    GhostBatchNormalization,
+    MCDropout,
+    StochasticDepth,
+    enable_mc,
+)
+
+
+def _model():
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.SpatialDropout2D(0.3, seed=1)(x)
+    x = DropBlock2D(0.2, block_size=3, seed=2)(x)
+    x = x + StochasticDepth(0.3, seed=3)(keras.layers.Conv2D(4, 1)(x))
+    x = GhostBatchNormalization(virtual_batch_size=4)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dropout(0.4, seed=4)(x)
+    x = DropConnectDense(6, rate=0.3, seed=5)(x)
+    x = AdaptiveDropout(seed=6)(x)
+    outputs = keras.layers.Dense(2)(x)
+    return keras.Model(inputs, outputs)
+
+
+def test_copy_samples_original_untouched():
+    model = _model()
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(16, 8, 8, 3)).astype("float32")
+    model.fit(x, np.zeros((16, 2)), verbose=0)
+    before = [w.copy() for w in model.get_weights()]
+
+    mc_model = enable_mc(model)
+    assert mc_model is not model
+    for a, b in zip(mc_model.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    a, b = mc_model.predict(x, verbose=0), mc_model.predict(x, verbose=0)
+    assert not np.allclose(a, b)
+
+    # The original: deterministic, weights unchanged, layers not switched.
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert not any(getattr(layer, "mc", False) for layer in model.layers)
+    # MC inference keeps batch norm in inference mode: moving statistics frozen.
+    for a, b in zip(mc_model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    assert mc_model.compiled
+
+
+def test_every_dropout_is_switched_and_nothing_else():
+    mc_model = enable_mc(_model())
+    kinds = {}
+    for layer in mc_model.layers:
+        kinds.setdefault(type(layer).__name__, []).append(layer)
+    assert "Dropout" not in kinds and "SpatialDropout2D" not in kinds
+    assert len(kinds["MCDropout"]) == 2
+    for name in ("MCDropout", "DropBlock2D", "StochasticDepth", "DropConnectDense", "AdaptiveDropout"):
+        assert all(layer.mc for layer in kinds[name]), name
+    assert len(kinds["BatchNormalization"]) == 1 and len(kinds["GhostBatchNormalization"]) == 1
+    assert len(kinds["Conv2D"]) == 2 and len(kinds["Dense"]) == 1
+
+
+def test_spatial_dropout_becomes_channel_mask():
+    model = keras.Sequential([keras.Input((5, 5, 64)), keras.layers.SpatialDropout2D(0.5, seed=0)])
+    out = enable_mc(model).predict(np.ones((4, 5, 5, 64), "float32"), verbose=0)
+    assert (out == out[:, :1, :1, :]).all(), "whole channels are dropped"
+    assert 0.3 < (out == 0).mean() < 0.7
+    mc_layer = enable_mc(model).layers[0]
+    assert isinstance(mc_layer, MCDropout) and mc_layer.noise_shape == (None, 1, 1, None)
+
+
+def test_rejects_unbuilt_and_non_models():
+    with pytest.raises(ValueError, match="built model"):
+        enable_mc(keras.Sequential([keras.layers.Dense(2)]))
+    with pytest.raises(ValueError, match="Expected a keras.Model"):
+        enable_mc(keras.layers.Dense(2))
+
+
+def test_mc_copy_of_nested_model():
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(0.5)], name="inner")
+    inputs = keras.Input((4,))
+    outer = keras.Model(inputs, inner(inputs))
+    out = ops.convert_to_numpy(enable_mc(outer)(np.ones((200, 4), "float32")))
+    assert 0.4 < (out == 0).mean() < 0.6
