@@ -5,8 +5,8 @@ serialization, so `.keras` files that use them load without
 ``custom_objects``.
 """
 
-from kerasreg import layers, models
+from kerasreg import callbacks, layers, models, schedules
 
 __version__ = "0.1.0"
 
-__all__ = ["layers", "models", "__version__"]
+__all__ = ["callbacks", "layers", "models", "schedules", "__version__"]

@@ -1,0 +1,86 @@
+import keras
+import numpy as np
+import pytest
+
+from kerasreg.schedules import (
+    Constant,
+    CyclicalLearningRate,
+    OneCycle,
+    WarmUp,
+    create_schedule,
+    schedule_names,
+)
+
+KERAS = keras.optimizers.schedules
+
+
+@pytest.mark.parametrize(
+    "config, cls, attributes",
+    [
+        ({"name": "constant", "learning_rate": 0.1}, Constant, {"learning_rate": 0.1}),
+        ({"name": "step", "learning_rate": 0.1, "decay_epochs": 30}, KERAS.ExponentialDecay, {"decay_steps": 3000, "staircase": True, "decay_rate": 0.1}),
+        ({"name": "exponential", "learning_rate": 0.1, "decay_steps": 50, "decay_rate": 0.9}, KERAS.ExponentialDecay, {"decay_steps": 50, "staircase": False}),
+        ({"name": "cosine", "learning_rate": 0.1, "decay_epochs": 2.5}, KERAS.CosineDecay, {"decay_steps": 250}),
+        ({"name": "cosine_restarts", "learning_rate": 0.1, "first_decay_epochs": 1}, KERAS.CosineDecayRestarts, {"first_decay_steps": 100}),
+        ({"name": "cyclical", "base_learning_rate": 1e-3, "max_learning_rate": 1e-2, "step_size_epochs": 4}, CyclicalLearningRate, {"step_size": 400}),
+        ({"name": "one_cycle", "max_learning_rate": 0.1, "total_epochs": 10, "pct_start": 0.25}, OneCycle, {"total_steps": 1000, "pct_start": 0.25}),
+    ],
+)
+def test_names_build_the_right_schedule(config, cls, attributes):
+    schedule = create_schedule(config, steps_per_epoch=100)
+    assert type(schedule) is cls
+    for key, value in attributes.items():
+        assert getattr(schedule, key) == value, key
+
+
+def test_warmup_composition_and_the_single_epoch_conversion():
+    schedule = create_schedule(
+        {"name": "warmup_one_cycle", "max_learning_rate": 0.1, "total_epochs": 3, "warmup_epochs": 0.5, "warmup_mode": "exponential", "warmup_initial_learning_rate": 1e-5},
+        steps_per_epoch=40,
+    )
+    assert isinstance(schedule, WarmUp) and isinstance(schedule.schedule, OneCycle)
+    assert (schedule.warmup_steps, schedule.schedule.total_steps, schedule.mode) == (20, 120, "exponential")
+    # Epochs and steps are interchangeable.
+    by_steps = create_schedule({"name": "warmup_cosine", "learning_rate": 0.1, "decay_steps": 120, "warmup_steps": 20}, 40)
+    by_epochs = create_schedule({"name": "warmup_cosine", "learning_rate": 0.1, "decay_epochs": 3, "warmup_epochs": 0.5}, 40)
+    for step in (0, 10, 20, 70, 140, 500):
+        assert float(by_steps(step)) == float(by_epochs(step))
+
+
+def test_every_listed_name_builds():
+    required = {
+        "learning_rate": 0.1, "decay_steps": 10, "first_decay_steps": 10, "base_learning_rate": 0.01,
+        "max_learning_rate": 0.1, "step_size": 5, "total_steps": 50, "warmup_steps": 3,
+    }
+    from kerasreg.schedules.factory import SCHEDULES, WARMUP_ARGUMENTS
+
+    for name in schedule_names():
+        base = name.removeprefix("warmup_")
+        allowed = set(SCHEDULES[base][1]) | (set(WARMUP_ARGUMENTS) if name.startswith("warmup_") else set())
+        config = {"name": name, **{k: v for k, v in required.items() if k in allowed}}
+        schedule = create_schedule(config, steps_per_epoch=10)
+        assert np.isfinite(float(schedule(7)))
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"name": "cosine_annealing", "learning_rate": 0.1}, "name='cosine_annealing'"),
+        ({"name": "cosine", "learning_rate": 0.1, "decay_steps": 10, "gamma": 2}, "Unknown argument for schedule 'cosine': gamma"),
+        ({"name": "cosine", "learning_rate": 0.1}, "needs argument `decay_steps` (or `decay_epochs`)"),
+        ({"name": "cosine", "learning_rate": 0.1, "decay_steps": 10, "decay_epochs": 1}, "not both"),
+        ({"name": "cosine", "learning_rate": 0.1, "decay_epochs": -1}, "decay_epochs=-1"),
+        ({"name": "cyclical", "base_learning_rate": 0.1, "max_learning_rate": 0.01, "step_size": 5}, "max_learning_rate=0.01"),
+        ({"name": "warmup_constant", "learning_rate": 0.1}, "needs argument `warmup_steps`"),
+        ({"learning_rate": 0.1}, "Expected a mapping with a 'name' key"),
+    ],
+)
+def test_bad_configs(config, message):
+    with pytest.raises(ValueError) as error:
+        create_schedule(config, steps_per_epoch=10)
+    assert message in str(error.value)
+
+
+def test_bad_steps_per_epoch():
+    with pytest.raises(ValueError, match="steps_per_epoch=0"):
+        create_schedule({"name": "constant", "learning_rate": 0.1}, 0)
