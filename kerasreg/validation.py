@@ -11,7 +11,8 @@ import math
 import numbers
 
 
-def _invalid(name, expected, value):
+def invalid_argument(name, expected, value):
+    """The ValueError for argument `name`: what is expected and the value received."""
     return ValueError(
         f"Invalid value received for argument `{name}`. Expected {expected}. "
         f"Received: {name}={value!r}"
@@ -25,7 +26,7 @@ def check_rate(name, value):
         or not isinstance(value, numbers.Real)
         or not 0.0 <= float(value) < 1.0
     ):
-        raise _invalid(name, "a float in [0, 1)", value)
+        raise invalid_argument(name, "a float in [0, 1)", value)
     return float(value)
 
 
@@ -36,7 +37,7 @@ def check_positive_int(name, value):
         or not isinstance(value, numbers.Integral)
         or value < 1
     ):
-        raise _invalid(name, "an integer >= 1", value)
+        raise invalid_argument(name, "an integer >= 1", value)
     return int(value)
 
 
@@ -49,7 +50,7 @@ def check_finite_float(name, value, *, positive=False):
         or (positive and float(value) <= 0.0)
     ):
         expected = "a finite float > 0" if positive else "a finite float"
-        raise _invalid(name, expected, value)
+        raise invalid_argument(name, expected, value)
     return float(value)
 
 
@@ -57,7 +58,7 @@ def check_choice(name, value, choices):
     """One of a fixed set of names."""
     if value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
-        raise _invalid(name, f"one of {allowed}", value)
+        raise invalid_argument(name, f"one of {allowed}", value)
     return value
 
 
@@ -70,13 +71,13 @@ def check_seed(value):
         or not isinstance(value, numbers.Integral)
         or value < 0
     ):
-        raise _invalid("seed", "None or an integer >= 0", value)
+        raise invalid_argument("seed", "None or an integer >= 0", value)
     return int(value)
 
 
 def check_bool(name, value):
     if not isinstance(value, bool):
-        raise _invalid(name, "True or False", value)
+        raise invalid_argument(name, "True or False", value)
     return value
 
 
@@ -87,7 +88,7 @@ def check_noise_shape(noise_shape):
     try:
         shape = tuple(noise_shape)
     except TypeError:
-        raise _invalid(
+        raise invalid_argument(
             "noise_shape", "a tuple of positive integers or None", noise_shape
         ) from None
     for dim in shape:
@@ -96,7 +97,7 @@ def check_noise_shape(noise_shape):
             or not isinstance(dim, numbers.Integral)
             or dim < 1
         ):
-            raise _invalid(
+            raise invalid_argument(
                 "noise_shape", "a tuple of positive integers or None", noise_shape
             )
     return tuple(None if d is None else int(d) for d in shape)

@@ -4,13 +4,14 @@ Every schedule is a `keras.optimizers.schedules.LearningRateSchedule` written
 in `keras.ops` (so it runs inside compiled train steps on every backend),
 registered serializable, and composable: `WarmUp`, `Join` and `Scaled` wrap
 any schedule, Keras's included. `create_schedule` and `create_optimizer`
-build them from small configs.
+build them from small configs; `find_lr` runs Smith's LR range test.
 """
 
 from kerasreg.schedules.constant import Constant
 from kerasreg.schedules.cyclical import CyclicalLearningRate
 from kerasreg.schedules.factory import create_schedule, schedule_names
 from kerasreg.schedules.join import Join
+from kerasreg.schedules.lr_finder import LRFinderResult, RangeTestSchedule, find_lr
 from kerasreg.schedules.one_cycle import OneCycle
 from kerasreg.schedules.optimizers import create_optimizer, l2_regularizer
 from kerasreg.schedules.scaled import Scaled
@@ -20,11 +21,14 @@ __all__ = [
     "Constant",
     "CyclicalLearningRate",
     "Join",
+    "LRFinderResult",
     "OneCycle",
+    "RangeTestSchedule",
     "Scaled",
     "WarmUp",
     "create_optimizer",
     "create_schedule",
+    "find_lr",
     "l2_regularizer",
     "schedule_names",
 ]
