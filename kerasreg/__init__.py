@@ -5,9 +5,14 @@ serialization, so `.keras` files that use them load without
 ``custom_objects``.
 """
 
-from kerasreg import callbacks, layers, models, plotting, schedules
-from kerasreg.schedules import find_lr
+from kerasreg import startup
+
+if startup.running_as_command():
+    startup.import_tensorflow_quietly()
+
+from kerasreg import architectures, callbacks, layers, models, plotting, schedules  # noqa: E402
+from kerasreg.schedules import find_lr  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["callbacks", "find_lr", "layers", "models", "plotting", "schedules", "__version__"]
+__all__ = ["architectures", "callbacks", "find_lr", "layers", "models", "plotting", "schedules", "__version__"]

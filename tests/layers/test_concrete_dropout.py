@@ -42,12 +42,14 @@ def test_rate_is_learned_and_readable():
     logit_grad = grads[[v.path.split("/")[-1] for v in layer.trainable_variables].index("rate_logit")]
     assert abs(float(logit_grad)) > 0, "the rate gets a gradient"
 
+    keras.utils.set_random_seed(0)
     inputs = keras.Input((8,))
     model = keras.Model(inputs, ConcreteDropout(keras.layers.Dense(1), init_rate=0.1, dropout_regularizer=1.0, seed=3)(inputs))
-    model.compile(keras.optimizers.Adam(0.05), "mse")
+    model.compile(keras.optimizers.Adam(0.1), "mse")
     model.fit(x, np.zeros((32, 1)), epochs=20, verbose=0)
-    # A strong entropy term pulls the rate towards 0.5.
-    assert model.layers[1].rate > 0.2
+    # A strong entropy term (gradient log(p / (1 - p)) * input_dim) pulls the
+    # rate from 0.1 towards 0.5: Adam moves the logit by about 0.1 per step.
+    assert model.layers[1].rate > 0.3
 
 
 def test_inference_is_the_wrapped_layer_and_mc_samples():

@@ -1,0 +1,38 @@
+"""kerasreg.architectures: the model registry of the recipe engine.
+
+`build_model(name, ...)` builds a registered model (``cnn``, ``resnet``,
+``fast``) with the options of a `Regularization` (the experiment config's
+``regularization`` section) applied the same way in every builder through
+`RegularizedLayers`. Models return logits. `estimate_flops` counts their
+multiply-adds.
+"""
+
+from kerasreg.architectures.cnn import build_cnn
+from kerasreg.architectures.fast import build_fast
+from kerasreg.architectures.flops import estimate_flops
+from kerasreg.architectures.registry import MODELS, build_model, model_names, register_model
+from kerasreg.architectures.regularization import (
+    BN_POSITIONS,
+    DROPOUTS,
+    PLACEMENTS,
+    Regularization,
+    RegularizedLayers,
+)
+from kerasreg.architectures.resnet import IdentityShortcut, build_resnet
+
+__all__ = [
+    "BN_POSITIONS",
+    "DROPOUTS",
+    "IdentityShortcut",
+    "MODELS",
+    "PLACEMENTS",
+    "Regularization",
+    "RegularizedLayers",
+    "build_cnn",
+    "build_fast",
+    "build_model",
+    "build_resnet",
+    "estimate_flops",
+    "model_names",
+    "register_model",
+]

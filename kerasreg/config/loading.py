@@ -1,0 +1,139 @@
+"""Config resolution: defaults, then a TOML file, then ``--set`` overrides and flags.
+
+Every key is checked against the section dataclasses before anything runs:
+an unknown section or key, a value of the wrong type, or a value the
+section rejects raises `ConfigError` with a one-line message naming it.
+"""
+
+import dataclasses
+import json
+import sys
+
+from kerasreg.config.errors import ConfigError
+from kerasreg.config.sections import ExperimentConfig
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Sections that are free-form tables, validated by the factory they feed.
+TABLE_SECTIONS = ("optimizer", "schedule")
+
+
+def to_dict(config):
+    """The config as plain nested dicts and lists (JSON- and TOML-friendly)."""
+    return dataclasses.asdict(config)
+
+
+def to_json(config):
+    return json.dumps(to_dict(config), indent=2, sort_keys=True)
+
+
+def read_toml(path):
+    """The tables of a TOML file, or `ConfigError` for a missing, unreadable or malformed file."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as error:
+        raise ConfigError(f"config file cannot be read: {path} ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file is not valid TOML: {path} ({error})") from None
+
+
+def parse_assignment(text):
+    """``"section.key=value"`` -> ``("section", "key", value)``; the value in TOML syntax, else a string."""
+    name, sep, raw = text.partition("=")
+    section, dot, key = name.strip().partition(".")
+    if not sep or not dot or not section or not key:
+        raise ConfigError(f"--set expects section.key=value, got {text!r}")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # a bare word: cosine, channels_last, a path
+    return section, key, value
+
+
+def _check_type(where, value, default):
+    """The value if it fits the default's type (an int is a fine float), else ConfigError."""
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is list and isinstance(value, list):
+        return list(value)
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list", dict: "a table"}
+    raise ConfigError(
+        f"{where} expects {names.get(expected, expected.__name__)}, got {value!r} ({type(value).__name__})"
+    )
+
+
+def _apply(values, section, key, value, origin):
+    """Sets ``values[section][key] = value`` after checking that both exist and the type fits."""
+    defaults = values.get(section)
+    if defaults is None:
+        raise ConfigError(f"unknown config section '{section}' in {origin}; sections: {', '.join(values)}")
+    if section in TABLE_SECTIONS:
+        defaults[key] = value
+        return
+    if key not in defaults:
+        raise ConfigError(
+            f"unknown config key '{section}.{key}' in {origin}; keys of [{section}]: {', '.join(sorted(defaults))}"
+        )
+    defaults[key] = _check_type(f"{section}.{key}", value, defaults[key])
+
+
+def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(), flags=None):
+    """Applies a TOML mapping, then ``--set`` assignments, then flags to ``defaults``.
+
+    Args:
+        defaults: The recipe's `ExperimentConfig` (preset applied).
+        toml: Mapping read from a TOML file, or None. A ``[optimizer]`` or
+            ``[schedule]`` table replaces the default table whole.
+        toml_origin: How to name the file in messages.
+        overrides: ``"section.key=value"`` strings (``--set``).
+        flags: Mapping ``"section.key" -> value`` from direct CLI flags
+            (None values are skipped).
+
+    Returns:
+        A new, validated `ExperimentConfig`.
+    """
+    values = to_dict(defaults)
+    for section, table in (toml or {}).items():
+        if section == "recipe":
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"config entry '{section}' in {toml_origin} must be a [section] table")
+        if section in TABLE_SECTIONS and section in values:
+            values[section] = {}
+        for key, value in table.items():
+            _apply(values, section, key, value, toml_origin)
+    for text in overrides:
+        section, key, value = parse_assignment(text)
+        _apply(values, section, key, value, f"--set {text}")
+    for name, value in (flags or {}).items():
+        if value is not None:
+            section, key = name.split(".")
+            _apply(values, section, key, value, f"--{key.replace('_', '-')}")
+    return build(values)
+
+
+def build(values):
+    """`ExperimentConfig` from nested dicts; a section's own validation errors become ConfigError."""
+    sections = {f.name: f for f in dataclasses.fields(ExperimentConfig)}
+    kwargs = {}
+    for name, field in sections.items():
+        value = values.get(name)
+        section_type = field.type if isinstance(field.type, type) else None
+        if dataclasses.is_dataclass(section_type) and isinstance(value, dict):
+            try:
+                kwargs[name] = section_type(**value)
+            except (TypeError, ValueError) as error:
+                raise ConfigError(str(error).splitlines()[0]) from None
+        else:
+            kwargs[name] = value
+    return ExperimentConfig(**kwargs)

@@ -1,0 +1,198 @@
+"""`make_dataset`: arrays to a batched `tf.data` pipeline, augmented with Keras's layers.
+
+The pipeline shuffles example indices (training only, seeded), batches
+them, gathers each batch from the in-memory arrays, scales it to float32
+in [0, 1] and augments it (`kerasreg.data.augmentation`) in one parallel
+``map`` over whole batches, then prefetches.
+"""
+
+import numbers
+
+import numpy as np
+import tensorflow as tf
+
+from kerasreg.data.augmentation import AUGMENTATIONS, Augmentation
+from kerasreg.validation import (
+    check_bool,
+    check_finite_float,
+    check_positive_int,
+    check_seed,
+    invalid_argument,
+)
+
+
+def make_dataset(
+    x,
+    y,
+    *,
+    batch_size,
+    training,
+    num_classes,
+    augment=(),
+    translate_pixels=4,
+    erasing_rate=0.0,
+    mixup_alpha=0.0,
+    cutmix_alpha=0.0,
+    shuffle_buffer=None,
+    seed=0,
+    drop_remainder=False,
+    deterministic=False,
+):
+    """A `tf.data.Dataset` of ``(images, labels)`` batches from uint8 image arrays.
+
+    Images come out float32 in [0, 1], shape ``(batch, height, width,
+    channels)``. Labels are the int64 class indices, except when
+    ``mixup_alpha`` or ``cutmix_alpha`` is > 0: then they are one-hot
+    float32 ``(batch, num_classes)`` (soft after mixing) for training *and*
+    evaluation pipelines, so the model must use a categorical loss
+    (``keras.losses.CategoricalCrossentropy``) and categorical metrics.
+
+    With ``training=True`` the examples are reshuffled every epoch
+    (seeded) and augmented; with ``training=False`` they keep their order
+    and are only scaled, so evaluation sees the data as it is.
+
+    Args:
+        x: uint8 array ``(n, height, width, channels)``.
+        y: Integer labels ``(n,)``.
+        batch_size: Integer >= 1.
+        training: Bool; shuffle and augment when True.
+        num_classes: Integer >= 1, for the one-hot labels.
+        augment: Names from `AUGMENTATIONS` (``"flip"``, ``"translate"``,
+            ``"crop"``, ``"erasing"``; see `kerasreg.data.augmentation`),
+            applied in that order, training only. ``"translate"`` shifts
+            each image on whole batches; ``"crop"`` (pad and
+            `keras.layers.RandomCrop`) does the same per example and is
+            slower.
+        translate_pixels: Integer >= 0, largest shift of ``"translate"`` and
+            ``"crop"`` (CIFAR's classic 4).
+        erasing_rate: Float in [0, 1], probability that ``"erasing"``
+            erases a patch of an image; 0 erases nothing.
+        mixup_alpha: Float >= 0, MixUp's Beta(alpha, alpha) parameter;
+            0 is off.
+        cutmix_alpha: Float in [0, 1], CutMix's Beta(alpha, alpha)
+            parameter (Keras allows at most 1); 0 is off. With both on,
+            each batch gets one of the two, at random.
+        shuffle_buffer: Integer >= 1, or ``None`` for a full shuffle (of
+            indices, so a full shuffle is cheap).
+        seed: Integer >= 0 or ``None``; seeds the shuffle and the layers.
+        drop_remainder: Bool, drop the last partial batch.
+        deterministic: Bool. Keras's augmentation layers draw from a seed
+            state that parallel ``map`` calls update concurrently, so by
+            default a seeded pipeline repeats its shuffle order but not its
+            augmentations bit for bit. True runs augmentation sequentially,
+            so the same seed repeats exactly (slower on many cores).
+
+    Returns:
+        A batched, prefetched `tf.data.Dataset`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from kerasreg.data import make_dataset
+    >>> x = np.zeros((10, 8, 8, 3), "uint8")
+    >>> y = np.arange(10) % 2
+    >>> ds = make_dataset(x, y, batch_size=4, training=True, num_classes=2,
+    ...                   augment=("flip", "translate"), mixup_alpha=0.2)
+    >>> images, labels = next(iter(ds))
+    >>> images.shape, images.dtype.name, labels.shape, labels.dtype.name
+    (TensorShape([4, 8, 8, 3]), 'float32', TensorShape([4, 2]), 'float32')
+    """
+    x, y = _check_arrays(x, y)
+    batch_size = check_positive_int("batch_size", batch_size)
+    training = check_bool("training", training)
+    num_classes = check_positive_int("num_classes", num_classes)
+    augment = check_augment(augment)
+    if (
+        isinstance(translate_pixels, bool)
+        or not isinstance(translate_pixels, numbers.Integral)
+        or not 0 <= translate_pixels < min(x.shape[1:3])
+    ):
+        expected = f"an integer in [0, {min(x.shape[1:3]) - 1}] for images of {x.shape[1]}x{x.shape[2]}"
+        raise invalid_argument("translate_pixels", expected, translate_pixels)
+    erasing_rate = _check_unit_float("erasing_rate", erasing_rate)
+    if erasing_rate > 0 and "erasing" not in augment:
+        raise invalid_argument("erasing_rate", "0 unless 'erasing' is in `augment`", erasing_rate)
+    mixup_alpha = check_finite_float("mixup_alpha", mixup_alpha)
+    if mixup_alpha < 0:
+        raise invalid_argument("mixup_alpha", "a float >= 0 (0 is off)", mixup_alpha)
+    cutmix_alpha = _check_unit_float("cutmix_alpha", cutmix_alpha)
+    if shuffle_buffer is not None:
+        shuffle_buffer = check_positive_int("shuffle_buffer", shuffle_buffer)
+    seed = check_seed(seed)
+    drop_remainder = check_bool("drop_remainder", drop_remainder)
+    deterministic = check_bool("deterministic", deterministic)
+
+    augmentation = Augmentation(
+        x.shape[1:],
+        augment if training else (),
+        translate_pixels=int(translate_pixels),
+        erasing_rate=erasing_rate,
+        mixup_alpha=mixup_alpha if training else 0.0,
+        cutmix_alpha=cutmix_alpha if training else 0.0,
+        seed=seed,
+    )
+    one_hot = mixup_alpha > 0 or cutmix_alpha > 0
+    parallel = None if deterministic and augmentation.random else tf.data.AUTOTUNE
+    images = tf.constant(x)
+    labels = tf.constant(y)
+
+    def gather(indices):
+        return tf.gather(images, indices), tf.gather(labels, indices)
+
+    def transform(batch_images, batch_labels):
+        batch_images = tf.cast(batch_images, tf.float32) / 255.0
+        if one_hot:
+            batch_labels = tf.one_hot(batch_labels, num_classes, dtype=tf.float32)
+        return augmentation.augment_batch(batch_images, batch_labels)
+
+    dataset = tf.data.Dataset.range(len(x))
+    if training:
+        dataset = dataset.shuffle(shuffle_buffer or len(x), seed=seed, reshuffle_each_iteration=True)
+    if augmentation.crop is not None:
+        dataset = dataset.map(lambda i: augmentation.crop_example(*gather(i)), num_parallel_calls=parallel)
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+        dataset = dataset.map(transform, num_parallel_calls=parallel)
+    else:
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+        dataset = dataset.map(lambda i: transform(*gather(i)), num_parallel_calls=parallel)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def check_augment(augment):
+    """``augment`` as a tuple of names from `AUGMENTATIONS`; a single name is allowed."""
+    names = (augment,) if isinstance(augment, str) else augment
+    try:
+        names = tuple(names)
+    except TypeError:
+        raise invalid_argument("augment", f"a sequence of names from {_allowed()}", augment) from None
+    for name in names:
+        if name not in AUGMENTATIONS:
+            raise invalid_argument("augment", f"names from {_allowed()}; {name!r} is not one of them", augment)
+    if len(set(names)) != len(names):
+        raise invalid_argument("augment", "each name at most once", augment)
+    return names
+
+
+def _check_arrays(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype != np.uint8 or x.ndim != 4:
+        received = f"<array of dtype {x.dtype}, shape {x.shape}>"
+        raise invalid_argument("x", "uint8 images of shape (n, height, width, channels)", received)
+    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
+        raise invalid_argument(
+            "y", f"integer labels of shape ({len(x)},)", f"<array of dtype {y.dtype}, shape {y.shape}>"
+        )
+    if not len(x):
+        raise invalid_argument("x", "at least one image", "<empty array>")
+    return x, y.astype(np.int64)
+
+
+def _check_unit_float(name, value):
+    value = check_finite_float(name, value)
+    if not 0.0 <= value <= 1.0:
+        raise invalid_argument(name, "a float in [0, 1] (0 is off)", value)
+    return value
+
+
+def _allowed():
+    return ", ".join(repr(name) for name in AUGMENTATIONS)

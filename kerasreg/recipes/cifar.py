@@ -1,0 +1,64 @@
+"""CIFAR-10: a regularized CNN, logged to TensorBoard under ``logs/cifar/``.
+
+Launch::
+
+    python -m kerasreg.recipes.cifar                                  # cpu or gpu preset
+    python -m kerasreg.recipes.cifar --data data/cifar10-jpeg         # offline: a local copy
+    python -m kerasreg.recipes.cifar --preset smoke                   # synthetic data, seconds
+    python -m kerasreg.recipes.cifar --config recipes/cifar.toml --set regularization.dropout=mc
+
+The defaults are the full-size (``gpu``) recipe; presets shrink it.
+"""
+
+import sys
+
+from kerasreg.config import ExperimentConfig
+from kerasreg.recipes.cli import main as cli_main
+from kerasreg.recipes.engine import Recipe
+
+
+def defaults():
+    """The full-size recipe: VGG-style CNN, SGD + Nesterov, warmup + cosine, flip + translate."""
+    config = ExperimentConfig(recipe="cifar")
+    config.model.name = "cnn"
+    config.training.epochs = 30
+    config.training.batch_size = 128
+    config.schedule = {"name": "warmup_cosine", "learning_rate": 0.1, "decay_epochs": 28, "warmup_epochs": 2}
+    return config
+
+
+PRESETS = {
+    # Synthetic 32x32 data and a tiny net: what the tests run, in seconds.
+    "smoke": {
+        "data.source": "synthetic",
+        "data.synthetic_examples": 256,
+        "model.width": 8,
+        "model.depth": 2,
+        "training.epochs": 1,
+        "training.batch_size": 32,
+    },
+    # Sized for a 2-core CPU (see benchmarks/ and the speed issue).
+    "cpu": {
+        "model.name": "fast",
+        "training.epochs": 10,
+        "training.batch_size": 256,
+        "training.label_smoothing": 0.2,
+    },
+    "gpu": {},
+}
+
+RECIPE = Recipe(
+    name="cifar",
+    description="Train a regularized CNN on CIFAR-10 and log the run to TensorBoard.",
+    defaults=defaults,
+    presets=PRESETS,
+    builtin_data="cifar10",
+)
+
+
+def main(argv=None):
+    return cli_main(RECIPE, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""The recipe engine: config -> data -> model -> fit -> TensorBoard -> results.
+
+Recipes only configure (a `Recipe`: name, default config, presets); everything
+that runs lives here, shared by every recipe.
+"""
+
+import dataclasses
+import math
+import os
+import platform
+import shutil
+import sys
+import time
+
+import keras
+import numpy as np
+
+from kerasreg.architectures import build_model
+from kerasreg.config import ConfigError, ExperimentConfig, to_dict
+from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
+from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
+from kerasreg.schedules import create_optimizer, create_schedule
+
+
+@dataclasses.dataclass
+class Recipe:
+    """What a recipe module declares; the engine does the rest.
+
+    Attributes:
+        name: The recipe's name (``logs/<name>/``, ``python -m kerasreg.recipes.<name>``).
+        description: One line for ``--help``.
+        defaults: Zero-argument callable returning the full-size `ExperimentConfig`.
+        presets: ``{preset: {"section.key": value}}`` overrides (``smoke``, ``cpu``, ``gpu``).
+        builtin_data: The `keras.datasets` name ``data.source`` defaults to.
+    """
+
+    name: str
+    description: str
+    defaults: object
+    presets: dict
+    builtin_data: str
+
+
+@dataclasses.dataclass
+class Prepared:
+    """Everything built before the first step; building it validates the whole config."""
+
+    config: ExperimentConfig
+    dataset: object
+    train: object
+    validation: object
+    test: object
+    num_train: int
+    num_validation: int
+    steps_per_epoch: int
+    model: keras.Model
+    schedule: object
+    one_hot: bool
+
+
+def versions():
+    import tensorflow as tf
+
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "numpy": np.__version__,
+        "backend": keras.backend.backend(),
+        "kerasreg": sys.modules["kerasreg"].__version__,
+    }
+
+
+def _optimizer_config(config):
+    reg = config.regularization
+    optimizer = dict(config.optimizer)
+    optimizer["weight_decay_mode"] = reg.weight_decay_mode
+    if reg.weight_decay_mode == "decoupled":
+        optimizer["weight_decay"] = reg.weight_decay
+    return optimizer
+
+
+def _labels_one_hot(dataset, num_classes):
+    import tensorflow as tf
+
+    return dataset.map(lambda x, y: (x, tf.one_hot(tf.cast(y, "int32"), num_classes)))
+
+
+def prepare(config, recipe):
+    """Loads the data and builds model, schedule and optimizer; raises before anything is written."""
+    keras.utils.set_random_seed(config.training.seed)
+    if config.training.mixed_precision != "none":
+        keras.config.set_dtype_policy(config.training.mixed_precision)
+    data = config.data
+    dataset = load_dataset(
+        data.source,
+        cache_dir=data.cache_dir or None,
+        builtin=recipe.builtin_data,
+        synthetic_examples=data.synthetic_examples,
+        seed=config.training.seed,
+    )
+    x, y = dataset.x_train, dataset.y_train
+    if data.train_subset:
+        if data.train_subset > len(x):
+            raise ConfigError(f"data.train_subset={data.train_subset} is more than the {len(x)} training examples")
+        keep = np.random.default_rng(config.training.seed).permutation(len(x))[: data.train_subset]
+        x, y = x[keep], y[keep]
+    size = data.validation_size or default_validation_size(len(x))
+    if size >= 1:
+        size = int(size)
+    try:
+        x_train, y_train, x_val, y_val = split_validation(x, y, size, config.training.seed)
+    except ValueError as error:
+        raise ConfigError(str(error).splitlines()[0]) from None
+
+    try:
+        mixing = data.mixup_alpha > 0 or data.cutmix_alpha > 0
+        one_hot = mixing or config.training.label_smoothing > 0
+        batch = config.training.batch_size
+        common = dict(batch_size=batch, num_classes=dataset.num_classes, seed=config.training.seed)
+        train = make_dataset(
+            x_train, y_train, training=True, augment=tuple(data.augment), translate_pixels=data.translate_pixels,
+            erasing_rate=data.erasing_rate, mixup_alpha=data.mixup_alpha, cutmix_alpha=data.cutmix_alpha, **common,
+        )
+        validation = make_dataset(x_val, y_val, training=False, **common)
+        test = make_dataset(dataset.x_test, dataset.y_test, training=False, **common)
+        if one_hot:
+            if not mixing:
+                train = _labels_one_hot(train, dataset.num_classes)
+            validation = _labels_one_hot(validation, dataset.num_classes)
+            test = _labels_one_hot(test, dataset.num_classes)
+    except ValueError as error:
+        # The pipeline's own argument checks (augmentation names, mixing rates).
+        raise ConfigError(str(error).splitlines()[0]) from None
+    steps_per_epoch = math.ceil(len(x_train) / batch)
+
+    try:
+        model = build_model(
+            config.model.name,
+            input_shape=dataset.input_shape,
+            num_classes=dataset.num_classes,
+            regularization=config.regularization,
+            width=config.model.width or None,
+            depth=config.model.depth or None,
+            seed=config.training.seed,
+        )
+        schedule = create_schedule(config.schedule, steps_per_epoch)
+        optimizer = create_optimizer(_optimizer_config(config), schedule)
+    except ValueError as error:
+        raise ConfigError(str(error).splitlines()[0]) from None
+    if one_hot:
+        loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=config.training.label_smoothing)
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=config.training.jit_compile)
+    return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model, schedule, one_hot)
+
+
+class _TimeAndNaN(keras.callbacks.Callback):
+    """Measures training wall time; stops with a clear message on a NaN loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = 0.0
+        self.nan_at = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds += time.perf_counter() - self._start
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.nan_at = batch
+            self.model.stop_training = True
+
+
+def _test_predictions(model, test, one_hot):
+    labels, predicted = [], []
+    for x, y in test:
+        logits = model(x, training=False)
+        predicted.append(np.argmax(keras.ops.convert_to_numpy(logits), axis=-1))
+        y = np.asarray(y)
+        labels.append(np.argmax(y, axis=-1) if one_hot else y)
+    return np.concatenate(labels), np.concatenate(predicted)
+
+
+def train(config, recipe, *, resume_dir=None, log=print):
+    """Runs one experiment; returns ``(run_dir, results)``.
+
+    Everything that can fail on bad input fails before the run directory is
+    created; a run that fails later removes its directory unless it already
+    holds a checkpoint worth resuming. With ``resume_dir`` (a run directory
+    holding ``config.json``, whose config this is), training continues from
+    that run's last checkpoint (Keras's `BackupAndRestore`).
+    """
+    from kerasreg.reporting import RunLogger, confusion_matrix
+
+    prepared = prepare(config, recipe)
+    model = prepared.model
+    if resume_dir:
+        run_dir = resume_dir
+        log(f"resuming run: {run_dir}")
+    else:
+        run_dir = create_run_dir(config.logging.logdir, recipe.name, config)
+        log(f"run directory: {run_dir}")
+        write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
+    log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
+    timer = _TimeAndNaN()
+    callbacks = [timer, keras.callbacks.BackupAndRestore(os.path.join(run_dir, "backup"), delete_checkpoint=False)]
+    logger = None
+    if config.logging.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
+        logger = RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
+                           prepared.steps_per_epoch * config.training.epochs, to_dict(config))
+        callbacks.append(logger)
+    if config.training.early_stopping_patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.training.early_stopping_patience, restore_best_weights=True))
+    try:
+        history = model.fit(prepared.train, validation_data=prepared.validation, epochs=config.training.epochs,
+                            callbacks=callbacks, verbose=2, shuffle=False)
+    except BaseException:
+        if not resume_dir and not os.path.exists(os.path.join(run_dir, "backup")):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    if timer.nan_at is not None:
+        raise FloatingPointError(
+            f"the training loss became NaN at step {timer.nan_at + 1} of epoch {len(history.epoch)}; "
+            f"the last good checkpoint is in {os.path.join(run_dir, 'backup')} (lower the learning rate?)"
+        )
+
+    test_metrics = model.evaluate(prepared.test, verbose=0, return_dict=True)
+    labels, predicted = _test_predictions(model, prepared.test, prepared.one_hot)
+    epochs_run = len(history.epoch)
+    last = {k: float(v[-1]) for k, v in history.history.items() if v}
+    images = prepared.num_train * epochs_run
+    results = {
+        "recipe": recipe.name,
+        "run_dir": run_dir,
+        "seed": config.training.seed,
+        "config": to_dict(config),
+        "versions": versions(),
+        "data": {"source": prepared.dataset.source, "train": prepared.num_train,
+                 "validation": prepared.num_validation, "test": int(len(labels)),
+                 "classes": list(prepared.dataset.class_names)},
+        "epochs_run": epochs_run,
+        "train": {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"},
+        "validation": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
+        "best_validation_accuracy": float(max(history.history.get("val_accuracy", [float("nan")]))),
+        "test": {k: float(v) for k, v in test_metrics.items()},
+        "wall_time_seconds": timer.seconds,
+        "images_per_second": images / timer.seconds if timer.seconds else None,
+        "parameters": int(model.count_params()),
+    }
+    if logger is not None:
+        logger.log_final(
+            {"test_accuracy": results["test"].get("accuracy", float("nan")), "test_loss": results["test"]["loss"],
+             "val_accuracy": results["validation"].get("accuracy", float("nan"))},
+            confusion_matrix(labels, predicted, prepared.dataset.num_classes), prepared.dataset.class_names,
+        )
+        logger.close()
+    model.save(os.path.join(run_dir, "model.keras"))
+    write_json_atomic(os.path.join(run_dir, "results.json"), results)
+    return run_dir, results
+
+
+def summary_table(results):
+    """The short table printed at the end of a run."""
+    rows = [
+        ("test accuracy", f"{results['test'].get('accuracy', float('nan')):.4f}"),
+        ("test loss", f"{results['test']['loss']:.4f}"),
+        ("val accuracy (last / best)", f"{results['validation'].get('accuracy', float('nan')):.4f} / {results['best_validation_accuracy']:.4f}"),
+        ("train accuracy", f"{results['train'].get('accuracy', float('nan')):.4f}"),
+        ("epochs", str(results["epochs_run"])),
+        ("wall time", f"{results['wall_time_seconds']:.1f} s"),
+        ("images/s", f"{results['images_per_second']:.0f}" if results["images_per_second"] else "-"),
+        ("parameters", f"{results['parameters']:,}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)

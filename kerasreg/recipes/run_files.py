@@ -1,0 +1,52 @@
+"""Run directories and the files in them, written atomically."""
+
+import datetime
+import json
+import os
+import re
+import tempfile
+
+
+def write_json_atomic(path, payload):
+    """Writes JSON to ``path`` through a temporary file and `os.replace`, so readers never see half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(payload, stream, indent=2, sort_keys=True, default=str)
+            stream.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def run_tag(config):
+    """A short, readable tag of what the run varies: model, dropout, schedule."""
+    reg = config.regularization
+    parts = [config.model.name]
+    if reg.dropout != "none":
+        parts.append(f"{reg.dropout}{reg.dropout_rate:g}")
+    parts.append(str(config.schedule.get("name", "lr")))
+    return re.sub(r"[^A-Za-z0-9_.+-]", "", "-".join(parts))
+
+
+def create_run_dir(logdir, recipe, config, now=None):
+    """Creates ``logdir/recipe/<time>-<tag>[-N]``: distinct even for runs started in the same second."""
+    if config.logging.run_name:
+        name = config.logging.run_name
+    else:
+        stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
+        name = f"{stamp}-{run_tag(config)}"
+    parent = os.path.join(logdir, recipe)
+    os.makedirs(parent, exist_ok=True)
+    for attempt in range(1, 1000):
+        path = os.path.join(parent, name if attempt == 1 else f"{name}-{attempt}")
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"no free run directory name under {parent} for {name}")

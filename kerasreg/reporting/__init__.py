@@ -1,0 +1,5 @@
+"""kerasreg.reporting: what a run leaves for people — TensorBoard extras and result summaries."""
+
+from kerasreg.reporting.tensorboard import RunLogger, confusion_matrix
+
+__all__ = ["RunLogger", "confusion_matrix"]

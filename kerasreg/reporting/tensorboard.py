@@ -1,0 +1,168 @@
+"""`RunLogger`: the TensorBoard records Keras's `TensorBoard` callback does not write.
+
+Keras's callback writes the per-epoch train/validation scalars; this adds,
+under the same run directory:
+
+- ``learning_rate`` per step (train writer), computed from the schedule for
+  the whole epoch at its end, so training pays no per-batch callback;
+- ``gap/accuracy`` and ``gap/loss``: train minus validation, per epoch;
+- an image of the learning-rate schedule, at the start;
+- HParams (the run's flattened config and final metrics), so the HParams
+  dashboard lists and compares every run under the log root;
+- a confusion-matrix image of the test set, at the end (`log_confusion_matrix`).
+"""
+
+import io
+import os
+
+import keras
+import numpy as np
+
+
+def _flat_hparams(config_dict):
+    """``{"section.key": value}`` with values TensorBoard's HParams accepts (str, bool, int, float)."""
+    flat = {}
+    for section, values in config_dict.items():
+        if not isinstance(values, dict):
+            flat[section] = str(values)
+            continue
+        for key, value in values.items():
+            if isinstance(value, (bool, int, float, str)):
+                flat[f"{section}.{key}"] = value
+            else:
+                flat[f"{section}.{key}"] = str(value)
+    return flat
+
+
+def _png_to_image(png_bytes):
+    import tensorflow as tf
+
+    return tf.expand_dims(tf.image.decode_png(png_bytes, channels=4), 0)
+
+
+def confusion_matrix(labels, predictions, num_classes):
+    """Counts ``[true, predicted]`` as an integer matrix."""
+    matrix = np.zeros((num_classes, num_classes), dtype="int64")
+    np.add.at(matrix, (np.asarray(labels, "int64"), np.asarray(predictions, "int64")), 1)
+    return matrix
+
+
+def _confusion_png(matrix, class_names):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    size = max(4.0, 0.5 * len(class_names) + 2)
+    figure = Figure(figsize=(size, size))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    axes.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    ticks = range(len(class_names))
+    axes.set_xticks(ticks, class_names, rotation=90)
+    axes.set_yticks(ticks, class_names)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    for i in ticks:
+        for j in ticks:
+            axes.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
+                      color="white" if rates[i, j] > 0.5 else "black")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _schedule_png(schedule, num_steps):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    steps = np.arange(num_steps)
+    values = keras.ops.convert_to_numpy(schedule(keras.ops.convert_to_tensor(steps, "int32")))
+    figure = Figure(figsize=(6, 3.5))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.plot(steps, np.broadcast_to(values, steps.shape))
+    axes.set_xlabel("step")
+    axes.set_ylabel("learning rate")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+class RunLogger(keras.callbacks.Callback):
+    """Writes the learning rate per step, the generalization gap, the schedule image and HParams.
+
+    Args:
+        run_dir: The run directory (Keras's `TensorBoard` callback writes
+            ``train/`` and ``validation/`` below it; this writes there too).
+        schedule: The learning-rate schedule the optimizer was built with.
+        steps_per_epoch: Training steps per epoch.
+        total_steps: Steps of the whole run (for the schedule image).
+        hparams: The resolved config as nested dicts.
+    """
+
+    def __init__(self, run_dir, schedule, steps_per_epoch, total_steps, hparams):
+        super().__init__()
+        import tensorflow as tf
+
+        self.run_dir = run_dir
+        self.schedule = schedule
+        self.steps_per_epoch = steps_per_epoch
+        self.total_steps = total_steps
+        self.hparams = _flat_hparams(hparams)
+        self._train = tf.summary.create_file_writer(os.path.join(run_dir, "train"))
+        self._validation = tf.summary.create_file_writer(os.path.join(run_dir, "validation"))
+        self._root = tf.summary.create_file_writer(run_dir)
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+        from tensorboard.plugins.hparams import api as hp
+
+        with self._root.as_default():
+            hp.hparams(self.hparams, trial_id=os.path.basename(self.run_dir))
+            tf.summary.image("learning_rate_schedule", _png_to_image(_schedule_png(self._current_schedule(), self.total_steps)), step=0)
+        self._root.flush()
+
+    def _current_schedule(self):
+        # A plateau callback may have wrapped the schedule: ask the optimizer.
+        current = getattr(self.model.optimizer, "_learning_rate", None)
+        if isinstance(current, keras.optimizers.schedules.LearningRateSchedule):
+            return current
+        return self.schedule
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        logs = logs or {}
+        first = epoch * self.steps_per_epoch
+        steps = np.arange(first, first + self.steps_per_epoch)
+        rates = np.broadcast_to(
+            keras.ops.convert_to_numpy(self._current_schedule()(keras.ops.convert_to_tensor(steps, "int32"))),
+            steps.shape,
+        )
+        with self._train.as_default():
+            for step, rate in zip(steps, rates):
+                tf.summary.scalar("learning_rate", float(rate), step=int(step))
+        with self._validation.as_default():
+            for name in ("accuracy", "loss"):
+                if name in logs and f"val_{name}" in logs:
+                    tf.summary.scalar(f"gap/{name}", float(logs[name]) - float(logs[f"val_{name}"]), step=epoch)
+        self._train.flush()
+        self._validation.flush()
+
+    def log_final(self, metrics, confusion=None, class_names=None):
+        """Final metrics as scalars (HParams reads them) and the confusion-matrix image."""
+        import tensorflow as tf
+
+        with self._root.as_default():
+            for name, value in metrics.items():
+                tf.summary.scalar(f"final/{name}", float(value), step=0)
+            if confusion is not None:
+                tf.summary.image("confusion_matrix", _png_to_image(_confusion_png(confusion, class_names)), step=0)
+        self._root.flush()
+
+    def close(self):
+        for writer in (self._train, self._validation, self._root):
+            writer.close()

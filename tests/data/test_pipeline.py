@@ -1,0 +1,208 @@
+"""`make_dataset`: batches, scaling, shuffling, Keras augmentation layers, MixUp/CutMix."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerasreg.data import AUGMENTATIONS, make_dataset
+
+N, SIDE = 24, 8
+
+
+def indexed_images(n=N, side=SIDE, channels=3, seed=0):
+    """Distinct random images; label i is image i, so outputs can be matched to inputs."""
+    x = np.random.default_rng(seed).integers(1, 256, size=(n, side, side, channels), dtype=np.uint8)
+    return x, np.arange(n)
+
+
+def batches(dataset):
+    return [(np.asarray(images), np.asarray(labels)) for images, labels in dataset]
+
+
+def epoch(dataset):
+    parts = batches(dataset)
+    return np.concatenate([i for i, _ in parts]), np.concatenate([l for _, l in parts])
+
+
+def shifted(image, dy, dx):
+    out = np.zeros_like(image)
+    h, w = image.shape[:2]
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
+def find_shift(image, original, limit):
+    for dy in range(-limit, limit + 1):
+        for dx in range(-limit, limit + 1):
+            if np.array_equal(image, shifted(original, dy, dx)):
+                return dy, dx
+    return None
+
+
+def test_evaluation_batches_are_the_data_scaled_in_order():
+    x, y = indexed_images()
+    dataset = make_dataset(x, y, batch_size=10, training=False, num_classes=N)
+    parts = batches(dataset)
+    assert [len(labels) for _, labels in parts] == [10, 10, 4]
+    images, labels = epoch(dataset)
+    assert images.dtype == np.float32 and labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, y)
+    np.testing.assert_array_equal(images, x.astype(np.float32) / 255.0)
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    dropped = make_dataset(x, y, batch_size=10, training=False, num_classes=N, drop_remainder=True)
+    assert [len(labels) for _, labels in batches(dropped)] == [10, 10]
+    assert dropped.element_spec[0].shape.as_list() == [10, SIDE, SIDE, 3]
+
+
+def test_evaluation_is_never_augmented():
+    x, y = indexed_images()
+    dataset = make_dataset(x, y, batch_size=8, training=False, num_classes=N, augment=AUGMENTATIONS,
+                           erasing_rate=1.0, mixup_alpha=0.4, cutmix_alpha=1.0)  # fmt: skip
+    images, labels = epoch(dataset)
+    np.testing.assert_array_equal(images, x.astype(np.float32) / 255.0)
+    # Labels stay one-hot, so the categorical loss works on evaluation data too.
+    np.testing.assert_array_equal(labels, np.eye(N, dtype=np.float32))
+
+
+def test_training_reshuffles_every_epoch_with_a_seed():
+    x, y = indexed_images()
+    dataset = make_dataset(x, y, batch_size=5, training=True, num_classes=N, seed=3)
+    first_images, first = epoch(dataset)
+    _, second = epoch(dataset)
+    assert sorted(first.tolist()) == list(range(N))  # each example once per epoch
+    assert first.tolist() != list(range(N)) and first.tolist() != second.tolist()
+    np.testing.assert_array_equal(first_images, x[first].astype(np.float32) / 255.0)  # no augmentation asked
+    again = make_dataset(x, y, batch_size=5, training=True, num_classes=N, seed=3)
+    np.testing.assert_array_equal(epoch(again)[1], first)
+    other = make_dataset(x, y, batch_size=5, training=True, num_classes=N, seed=4)
+    assert epoch(other)[1].tolist() != first.tolist()
+
+
+def test_flip_mirrors_some_images():
+    x, y = indexed_images(n=64)
+    images, labels = epoch(make_dataset(x, y, batch_size=16, training=True, num_classes=64, augment=["flip"]))
+    scaled = x[labels].astype(np.float32) / 255.0
+    same = np.all(images == scaled, axis=(1, 2, 3))
+    mirrored = np.all(images == scaled[:, :, ::-1], axis=(1, 2, 3))
+    assert (same | mirrored).all()
+    assert 10 < mirrored.sum() < 54
+
+
+@pytest.mark.parametrize("name", ["translate", "crop"])
+def test_translate_and_crop_shift_each_image_by_at_most_the_padding(name):
+    x, y = indexed_images(n=48)
+    dataset = make_dataset(x, y, batch_size=16, training=True, num_classes=48, augment=(name,), translate_pixels=2)
+    images, labels = epoch(dataset)
+    shifts = [find_shift(image, x[label].astype(np.float32) / 255.0, 2) for image, label in zip(images, labels)]
+    assert None not in shifts
+    assert len(set(shifts)) > 5  # per image, not one shift per batch
+    assert sum(shift != (0, 0) for shift in shifts) > 24
+
+
+def test_erasing_changes_patches_at_its_rate():
+    x, y = indexed_images(n=64, side=16)
+    kwargs = dict(batch_size=16, training=True, num_classes=64, augment=("erasing",))
+    images, labels = epoch(make_dataset(x, y, erasing_rate=1.0, **kwargs))
+    changed = np.any(images != x[labels].astype(np.float32) / 255.0, axis=(1, 2, 3))
+    assert changed.mean() > 0.9
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    images, labels = epoch(make_dataset(x, y, erasing_rate=0.0, **kwargs))
+    np.testing.assert_array_equal(images, x[labels].astype(np.float32) / 255.0)
+
+
+@pytest.mark.parametrize(
+    "mix", [{"mixup_alpha": 0.4}, {"cutmix_alpha": 1.0}, {"mixup_alpha": 0.4, "cutmix_alpha": 1.0}]
+)
+def test_mixing_gives_soft_one_hot_labels(mix):
+    x, y = indexed_images(n=64)
+    dataset = make_dataset(x, y % 4, batch_size=32, training=True, num_classes=4, augment=("flip",), **mix)
+    assert dataset.element_spec[1].shape.as_list() == [None, 4]
+    images, labels = epoch(dataset)
+    assert labels.dtype == np.float32 and labels.shape == (64, 4)
+    np.testing.assert_allclose(labels.sum(axis=1), 1.0, rtol=1e-5)
+    assert ((labels > 0.01) & (labels < 0.99)).any()  # mixed
+    assert 0.0 <= images.min() and images.max() <= 1.0
+
+
+def test_deterministic_pipelines_repeat_their_augmentations():
+    x, y = indexed_images(n=64)
+    kwargs = dict(batch_size=16, training=True, num_classes=64, augment=("flip", "translate", "erasing"),
+                  erasing_rate=0.5, mixup_alpha=0.2, seed=7, deterministic=True)  # fmt: skip
+    first, second = (epoch(make_dataset(x, y, **kwargs)) for _ in range(2))
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_trains_a_model_with_a_categorical_loss():
+    x, y = indexed_images(n=32)
+    dataset = make_dataset(x, y % 2, batch_size=8, training=True, num_classes=2, augment=("flip", "translate"),
+                           cutmix_alpha=1.0)  # fmt: skip
+    model = keras.Sequential([keras.Input((SIDE, SIDE, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    model.compile("sgd", keras.losses.CategoricalCrossentropy(from_logits=True))
+    history = model.fit(dataset, epochs=1, verbose=0, shuffle=False)
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_grayscale_images():
+    x, y = indexed_images(channels=1)
+    images, _ = epoch(make_dataset(x, y, batch_size=8, training=True, num_classes=N, augment=AUGMENTATIONS,
+                                   erasing_rate=0.5))  # fmt: skip
+    assert images.shape == (N, SIDE, SIDE, 1)
+
+
+def test_unknown_augmentation_names_the_name_and_the_allowed_ones():
+    x, y = indexed_images()
+    with pytest.raises(ValueError) as excinfo:
+        make_dataset(x, y, batch_size=4, training=True, num_classes=N, augment=("flip", "rotate"))
+    message = str(excinfo.value)
+    assert message.startswith("Invalid value received for argument `augment`.")
+    assert "'rotate' is not one of them" in message
+    assert "'flip', 'translate', 'crop', 'erasing'" in message
+
+
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"num_classes": 0}, "num_classes"),
+        ({"training": 1}, "training"),
+        ({"augment": ("flip", "flip")}, "augment"),
+        ({"translate_pixels": -1}, "translate_pixels"),
+        ({"translate_pixels": SIDE}, "translate_pixels"),
+        ({"erasing_rate": 0.5}, "erasing_rate"),  # without "erasing" in augment
+        ({"augment": ("erasing",), "erasing_rate": 1.5}, "erasing_rate"),
+        ({"mixup_alpha": -0.1}, "mixup_alpha"),
+        ({"cutmix_alpha": 1.5}, "cutmix_alpha"),
+        ({"shuffle_buffer": 0}, "shuffle_buffer"),
+        ({"seed": -1}, "seed"),
+        ({"drop_remainder": "yes"}, "drop_remainder"),
+    ],
+)
+def test_invalid_arguments(kwargs, argument):
+    x, y = indexed_images()
+    arguments = {"batch_size": 4, "training": True, "num_classes": N, **kwargs}
+    with pytest.raises(ValueError, match=f"Invalid value received for argument `{argument}`"):
+        make_dataset(x, y, **arguments)
+
+
+def test_invalid_arrays():
+    x, y = indexed_images()
+    with pytest.raises(ValueError, match="argument `x`.*uint8 images"):
+        make_dataset(x.astype("float32"), y, batch_size=4, training=False, num_classes=N)
+    with pytest.raises(ValueError, match="argument `y`"):
+        make_dataset(x, y[:-1], batch_size=4, training=False, num_classes=N)
+
+
+def test_images_stay_float32_under_a_mixed_precision_policy():
+    x, y = indexed_images()
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        dataset = make_dataset(x, y, batch_size=8, training=True, num_classes=N, augment=AUGMENTATIONS,
+                               erasing_rate=0.5, mixup_alpha=0.2)  # fmt: skip
+        images, labels = epoch(dataset)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert images.dtype == np.float32 and labels.dtype == np.float32

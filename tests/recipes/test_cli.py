@@ -1,0 +1,119 @@
+"""The CIFAR recipe through its real command line (subprocesses), on the smoke preset."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args, cwd, timeout=600):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
+    return subprocess.run(
+        [sys.executable, "-m", "kerasreg.recipes.cifar", *args],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout,
+    )
+
+
+def run_dirs(root):
+    base = Path(root) / "logs" / "cifar"
+    return sorted(p for p in base.iterdir() if p.is_dir()) if base.exists() else []
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("smoke")
+    result = run_cli("--preset", "smoke", "--epochs", "2", cwd=cwd)
+    return cwd, result
+
+
+def test_smoke_run_exits_0_and_leaves_results(smoke_run):
+    cwd, result = smoke_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "tensorboard --logdir logs" in result.stdout
+    (run_dir,) = run_dirs(cwd)
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["epochs_run"] == 2
+    assert 0.0 <= results["test"]["accuracy"] <= 1.0
+    assert results["seed"] == 0 and results["versions"]["keras"]
+    assert results["config"]["data"]["source"] == "synthetic"
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["training"]["epochs"] == 2
+    assert (run_dir / "model.keras").is_file()
+
+
+def _scalar_tags(folder):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(str(folder), size_guidance={"tensors": 0, "images": 0, "scalars": 0})
+    accumulator.Reload()
+    tags = accumulator.Tags()
+    return set(tags.get("tensors", [])) | set(tags.get("scalars", [])), set(tags.get("images", [])), accumulator
+
+
+def test_tensorboard_events(smoke_run):
+    cwd, result = smoke_run
+    (run_dir,) = run_dirs(cwd)
+    train_tags, _, _ = _scalar_tags(run_dir / "train")
+    validation_tags, _, _ = _scalar_tags(run_dir / "validation")
+    root_tags, images, _ = _scalar_tags(run_dir)
+    assert {"epoch_loss", "epoch_accuracy", "learning_rate"} <= train_tags
+    assert {"epoch_loss", "epoch_accuracy", "gap/accuracy", "gap/loss"} <= validation_tags
+    assert "_hparams_/session_start_info" in root_tags
+    assert {"final/test_accuracy"} <= root_tags
+    assert {"learning_rate_schedule", "confusion_matrix"} <= images | root_tags
+
+
+def test_evaluate_reproduces_the_test_metrics(smoke_run):
+    cwd, _ = smoke_run
+    (run_dir,) = run_dirs(cwd)
+    result = run_cli("evaluate", str(run_dir), cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads(result.stdout[result.stdout.index("{"):])
+    results = json.loads((run_dir / "results.json").read_text())
+    np.testing.assert_allclose(metrics["accuracy"], results["test"]["accuracy"], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["trian"], "unknown command 'trian'"),
+        (["--epoch", "3"], "unrecognized arguments: --epoch"),
+        (["--set", "training.epoch=3"], "unknown config key 'training.epoch'"),
+        (["--set", "training.epochs=abc"], "training.epochs expects an integer"),
+        (["--epochs", "0"], "training.epochs=0"),
+        (["--batch-size", "-1"], "training.batch_size=-1"),
+        (["--set", "regularization.dropout_rate=1.5"], "dropout_rate=1.5"),
+        (["--set", "model.name=vgg99"], "model.name='vgg99'"),
+        (["--set", "regularization.dropout=drop"], "dropout='drop'"),
+        (["--set", "schedule.name=cosine_annealing"], "name='cosine_annealing'"),
+        (["--config", "missing.toml"], "config file not found: missing.toml"),
+        (["--config", "bad.toml"], "not valid TOML"),
+        (["--data", "no/such/path"], "no/such/path"),
+        (["--data", "empty_dir"], "empty_dir"),
+        (["--resume", "not_a_run"], "not a kerasreg run directory"),
+        (["evaluate", "not_a_run"], "not a kerasreg run directory"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
+    (tmp_path / "bad.toml").write_text("[training\n")
+    (tmp_path / "empty_dir").mkdir()
+    (tmp_path / "not_a_run").mkdir()
+    result = run_cli("--preset", "smoke", *args, cwd=tmp_path) if args[0] not in ("trian", "evaluate") else run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
+    assert run_dirs(tmp_path) == [], "nothing half-written"
+
+
+def test_help(tmp_path):
+    for args in (["--help"], ["train", "--help"], ["find-lr", "--help"], ["evaluate", "--help"]):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0 and "usage:" in result.stdout
