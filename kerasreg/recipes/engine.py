@@ -32,6 +32,7 @@ class Recipe:
         defaults: Zero-argument callable returning the full-size `ExperimentConfig`.
         presets: ``{preset: {"section.key": value}}`` overrides (``smoke``, ``cpu``, ``gpu``).
         builtin_data: The `keras.datasets` name ``data.source`` defaults to.
+        synthetic_shape: Image shape of ``data.source = "synthetic"``, like the real data's.
     """
 
     name: str
@@ -39,6 +40,7 @@ class Recipe:
     defaults: object
     presets: dict
     builtin_data: str
+    synthetic_shape: tuple = (32, 32, 3)
 
 
 @dataclasses.dataclass
@@ -97,6 +99,7 @@ def prepare(config, recipe):
         cache_dir=data.cache_dir or None,
         builtin=recipe.builtin_data,
         synthetic_examples=data.synthetic_examples,
+        synthetic_shape=recipe.synthetic_shape,
         seed=config.training.seed,
     )
     x, y = dataset.x_train, dataset.y_train
@@ -234,9 +237,10 @@ def train(config, recipe, *, resume_dir=None, log=print):
 
     test_metrics = model.evaluate(prepared.test, verbose=0, return_dict=True)
     labels, predicted = _test_predictions(model, prepared.test, prepared.one_hot)
-    epochs_run = len(history.epoch)
+    # history.epoch holds absolute epoch indices (a resumed fit starts past 0).
+    epochs_run = history.epoch[-1] + 1 if history.epoch else 0
     last = {k: float(v[-1]) for k, v in history.history.items() if v}
-    images = prepared.num_train * epochs_run
+    images = prepared.num_train * len(history.epoch)
     results = {
         "recipe": recipe.name,
         "run_dir": run_dir,

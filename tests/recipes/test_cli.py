@@ -117,3 +117,30 @@ def test_help(tmp_path):
     for args in (["--help"], ["train", "--help"], ["find-lr", "--help"], ["evaluate", "--help"]):
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_second_recipe_runs_on_the_same_engine(tmp_path):
+    env_args = ["--preset", "smoke"]
+    result = subprocess.run(
+        [sys.executable, "-m", "kerasreg.recipes.fashion_mnist", *env_args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = sorted((tmp_path / "logs" / "fashion_mnist").iterdir())
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["recipe"] == "fashion_mnist"
+    assert results["config"]["recipe"] == "fashion_mnist"
+
+
+def test_download_failure_says_how_to_pass_data(tmp_path):
+    # No network here: keras.datasets cannot download, and the CLI must say what to do.
+    result = subprocess.run(
+        [sys.executable, "-m", "kerasreg.recipes.fashion_mnist", "--preset", "cpu", "--epochs", "1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(tmp_path / "cache"),
+             "KERAS_HOME": str(tmp_path / "keras_home"), "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"},
+    )
+    assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
+    assert "--data" in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr

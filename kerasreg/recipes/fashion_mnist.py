@@ -1,0 +1,54 @@
+"""Fashion-MNIST: 28x28 grayscale clothing, 10 classes, on the same engine as CIFAR-10.
+
+Launch::
+
+    python -m kerasreg.recipes.fashion_mnist                       # downloads via keras.datasets
+    python -m kerasreg.recipes.fashion_mnist --data fashion.npz    # offline: a local copy
+    python -m kerasreg.recipes.fashion_mnist --preset smoke        # synthetic, seconds
+"""
+
+import sys
+
+from kerasreg.config import ExperimentConfig
+from kerasreg.recipes.cli import main as cli_main
+from kerasreg.recipes.engine import Recipe
+
+
+def defaults():
+    """A VGG-style CNN with dropout, flips only (no translation needed at 28x28), 20 epochs."""
+    config = ExperimentConfig(recipe="fashion_mnist")
+    config.data.augment = ["flip"]
+    config.training.epochs = 20
+    config.schedule = {"name": "warmup_cosine", "learning_rate": 0.05, "decay_epochs": 19, "warmup_epochs": 1}
+    return config
+
+
+PRESETS = {
+    "smoke": {
+        "data.source": "synthetic",
+        "data.synthetic_examples": 256,
+        "model.width": 8,
+        "model.depth": 2,
+        "training.epochs": 1,
+        "training.batch_size": 32,
+    },
+    "cpu": {"model.width": 16, "training.epochs": 8, "training.batch_size": 256},
+    "gpu": {},
+}
+
+RECIPE = Recipe(
+    name="fashion_mnist",
+    description="Train a regularized CNN on Fashion-MNIST and log the run to TensorBoard.",
+    defaults=defaults,
+    presets=PRESETS,
+    builtin_data="fashion_mnist",
+    synthetic_shape=(28, 28, 1),
+)
+
+
+def main(argv=None):
+    return cli_main(RECIPE, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
