@@ -28,15 +28,6 @@ def defaults():
 
 
 PRESETS = {
-    # Synthetic 32x32 data and a tiny net: what the tests run, in seconds.
-    "smoke": {
-        "data.source": "synthetic",
-        "data.synthetic_examples": 256,
-        "model.width": 8,
-        "model.depth": 2,
-        "training.epochs": 1,
-        "training.batch_size": 32,
-    },
     # Sized for a 2-core CPU (see benchmarks/ and the speed issue).
     "cpu": {
         "model.name": "fast",

@@ -122,7 +122,7 @@ def _find_lr(recipe, args):
     config = resolve_config(recipe, args)
     prepared = engine.prepare(config, recipe)
     result = find_lr(prepared.model, prepared.train.repeat(), min_lr=args.min_lr, max_lr=args.max_lr, num_steps=args.steps)
-    run_dir = create_run_dir(config.logging.logdir, recipe.name, config)
+    run_dir = create_run_dir(config.logging.logdir, recipe.name, config, kind="find-lr")
     plot = result.plot(os.path.join(run_dir, "lr_finder.png"))
     print(f"suggested learning rate: {result.suggestion:.3g} (steepest descent), {result.valley:.3g} (valley)")
     print(f"plot: {plot}")

@@ -22,6 +22,22 @@ from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule
 
 
+# The smoke preset every recipe gets: synthetic images shaped like the
+# recipe's data, a tiny net and a short, gentle schedule, so the whole engine
+# runs end to end in seconds (what the tests use).
+SMOKE_PRESET = {
+    "data.source": "synthetic",
+    "data.synthetic_examples": 256,
+    "model.width": 8,
+    "model.depth": 2,
+    "training.epochs": 1,
+    "training.batch_size": 32,
+    "schedule.learning_rate": 0.03,
+    "schedule.decay_epochs": 2,
+    "schedule.warmup_epochs": 0.25,
+}
+
+
 @dataclasses.dataclass
 class Recipe:
     """What a recipe module declares; the engine does the rest.
@@ -30,7 +46,8 @@ class Recipe:
         name: The recipe's name (``logs/<name>/``, ``python -m kerasreg.recipes.<name>``).
         description: One line for ``--help``.
         defaults: Zero-argument callable returning the full-size `ExperimentConfig`.
-        presets: ``{preset: {"section.key": value}}`` overrides (``smoke``, ``cpu``, ``gpu``).
+        presets: ``{preset: {"section.key": value}}`` overrides, ``cpu`` and
+            ``gpu`` at least; ``smoke`` (`SMOKE_PRESET`) is added unless given.
         builtin_data: The `keras.datasets` name ``data.source`` defaults to.
         synthetic_shape: Image shape of ``data.source = "synthetic"``, like the real data's.
     """
@@ -41,6 +58,9 @@ class Recipe:
     presets: dict
     builtin_data: str
     synthetic_shape: tuple = (32, 32, 3)
+
+    def __post_init__(self):
+        self.presets = {"smoke": dict(SMOKE_PRESET), **self.presets}
 
 
 @dataclasses.dataclass
@@ -160,15 +180,20 @@ def prepare(config, recipe):
 
 
 class _TimeAndNaN(keras.callbacks.Callback):
-    """Measures training wall time; stops with a clear message on a NaN loss."""
+    """Measures training wall time; stops at once on a NaN loss.
+
+    Raising (rather than setting ``stop_training``) leaves the epoch
+    unfinished, so `BackupAndRestore` never saves the broken weights and the
+    last checkpoint stays the last good one.
+    """
 
     def __init__(self):
         super().__init__()
         self.seconds = 0.0
-        self.nan_at = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds += time.perf_counter() - self._start
@@ -176,8 +201,9 @@ class _TimeAndNaN(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
-            self.nan_at = batch
-            self.model.stop_training = True
+            raise FloatingPointError(
+                f"the training loss became {float(loss)} at step {batch + 1} of epoch {self._epoch + 1}"
+            )
 
 
 def _test_predictions(model, test, one_hot):
@@ -222,18 +248,18 @@ def train(config, recipe, *, resume_dir=None, log=print):
     if config.training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.training.early_stopping_patience, restore_best_weights=True))
+    backup = os.path.join(run_dir, "backup")
     try:
         history = model.fit(prepared.train, validation_data=prepared.validation, epochs=config.training.epochs,
                             callbacks=callbacks, verbose=2, shuffle=False)
-    except BaseException:
-        if not resume_dir and not os.path.exists(os.path.join(run_dir, "backup")):
+    except BaseException as error:
+        kept = os.path.exists(backup)
+        if not resume_dir and not kept:
             shutil.rmtree(run_dir, ignore_errors=True)
+        if isinstance(error, FloatingPointError):
+            where = f"the last good checkpoint is kept in {backup}" if kept else "no epoch had finished, nothing was kept"
+            raise FloatingPointError(f"{error}; {where} (try a lower learning rate)") from None
         raise
-    if timer.nan_at is not None:
-        raise FloatingPointError(
-            f"the training loss became NaN at step {timer.nan_at + 1} of epoch {len(history.epoch)}; "
-            f"the last good checkpoint is in {os.path.join(run_dir, 'backup')} (lower the learning rate?)"
-        )
 
     test_metrics = model.evaluate(prepared.test, verbose=0, return_dict=True)
     labels, predicted = _test_predictions(model, prepared.test, prepared.one_hot)

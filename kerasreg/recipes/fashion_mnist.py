@@ -24,14 +24,6 @@ def defaults():
 
 
 PRESETS = {
-    "smoke": {
-        "data.source": "synthetic",
-        "data.synthetic_examples": 256,
-        "model.width": 8,
-        "model.depth": 2,
-        "training.epochs": 1,
-        "training.batch_size": 32,
-    },
     "cpu": {"model.width": 16, "training.epochs": 8, "training.batch_size": 256},
     "gpu": {},
 }

@@ -33,13 +33,13 @@ def run_tag(config):
     return re.sub(r"[^A-Za-z0-9_.+-]", "", "-".join(parts))
 
 
-def create_run_dir(logdir, recipe, config, now=None):
-    """Creates ``logdir/recipe/<time>-<tag>[-N]``: distinct even for runs started in the same second."""
+def create_run_dir(logdir, recipe, config, now=None, kind=""):
+    """Creates ``logdir/recipe/[kind-]<time>-<tag>[-N]``: distinct even for runs started in the same second."""
     if config.logging.run_name:
         name = config.logging.run_name
     else:
         stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
-        name = f"{stamp}-{run_tag(config)}"
+        name = f"{kind + '-' if kind else ''}{stamp}-{run_tag(config)}"
     parent = os.path.join(logdir, recipe)
     os.makedirs(parent, exist_ok=True)
     for attempt in range(1, 1000):

@@ -144,3 +144,21 @@ def test_download_failure_says_how_to_pass_data(tmp_path):
     assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
     assert "--data" in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
+
+
+def test_find_lr_suggests_and_plots(tmp_path):
+    result = run_cli("find-lr", "--preset", "smoke", "--steps", "12", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "suggested learning rate" in result.stdout
+    (run_dir,) = run_dirs(tmp_path)
+    assert run_dir.name.startswith("find-lr-")
+    assert (run_dir / "lr_finder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_nan_loss_stops_with_a_clear_message(tmp_path):
+    (tmp_path / "explode.toml").write_text('[schedule]\nname = "constant"\nlearning_rate = 1e12\n')
+    result = run_cli("--preset", "smoke", "--epochs", "3", "--config", "explode.toml", cwd=tmp_path)
+    assert result.returncode == 1, (result.stdout[-2000:], result.stderr[-2000:])
+    assert "training loss became nan" in result.stderr and "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
+    assert run_dirs(tmp_path) == [], "no epoch finished: nothing kept"
