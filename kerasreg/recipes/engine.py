@@ -4,6 +4,7 @@ Recipes only configure (a `Recipe`: name, default config, presets); everything
 that runs lives here, shared by every recipe.
 """
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -80,6 +81,26 @@ class Prepared:
     one_hot: bool
 
 
+def distribution_strategy():
+    """`MirroredStrategy` when TensorFlow sees several GPUs, else None (the default strategy).
+
+    Multi-worker training (``TF_CONFIG``) is refused with a clear message:
+    Keras 3's `fit` does not run under `MultiWorkerMirroredStrategy`
+    (keras-team/keras#20585, tensorflow/tensorflow#72388; measured here with
+    Keras 3.15: "Attempt to convert a value (PerReplica...)").
+    """
+    import tensorflow as tf
+
+    if os.environ.get("TF_CONFIG"):
+        raise ConfigError(
+            "TF_CONFIG is set, but multi-worker training is not available: Keras 3's fit does not "
+            "support MultiWorkerMirroredStrategy (keras-team/keras#20585); unset TF_CONFIG"
+        )
+    if len(tf.config.list_physical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return None
+
+
 def versions():
     import tensorflow as tf
 
@@ -108,8 +129,32 @@ def _labels_one_hot(dataset, num_classes):
     return dataset.map(lambda x, y: (x, tf.one_hot(tf.cast(y, "int32"), num_classes)))
 
 
+def _compiled_model(config, dataset, steps_per_epoch, one_hot):
+    try:
+        model = build_model(
+            config.model.name,
+            input_shape=dataset.input_shape,
+            num_classes=dataset.num_classes,
+            regularization=config.regularization,
+            width=config.model.width or None,
+            depth=config.model.depth or None,
+            seed=config.training.seed,
+        )
+        schedule = create_schedule(config.schedule, steps_per_epoch)
+        optimizer = create_optimizer(_optimizer_config(config), schedule)
+    except ValueError as error:
+        raise ConfigError(str(error).splitlines()[0]) from None
+    if one_hot:
+        loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=config.training.label_smoothing)
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=config.training.jit_compile)
+    return model, schedule
+
+
 def prepare(config, recipe):
     """Loads the data and builds model, schedule and optimizer; raises before anything is written."""
+    strategy = distribution_strategy()
     keras.utils.set_random_seed(config.training.seed)
     if config.training.mixed_precision != "none":
         keras.config.set_dtype_policy(config.training.mixed_precision)
@@ -157,25 +202,9 @@ def prepare(config, recipe):
         raise ConfigError(str(error).splitlines()[0]) from None
     steps_per_epoch = math.ceil(len(x_train) / batch)
 
-    try:
-        model = build_model(
-            config.model.name,
-            input_shape=dataset.input_shape,
-            num_classes=dataset.num_classes,
-            regularization=config.regularization,
-            width=config.model.width or None,
-            depth=config.model.depth or None,
-            seed=config.training.seed,
-        )
-        schedule = create_schedule(config.schedule, steps_per_epoch)
-        optimizer = create_optimizer(_optimizer_config(config), schedule)
-    except ValueError as error:
-        raise ConfigError(str(error).splitlines()[0]) from None
-    if one_hot:
-        loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=config.training.label_smoothing)
-    else:
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=config.training.jit_compile)
+    # Variables (model, optimizer, metrics) live under the strategy's scope.
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model, schedule = _compiled_model(config, dataset, steps_per_epoch, one_hot)
     return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model, schedule, one_hot)
 
 

@@ -162,3 +162,11 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path):
     assert "training loss became nan" in result.stderr and "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
     assert run_dirs(tmp_path) == [], "no epoch finished: nothing kept"
+
+
+def test_multi_worker_config_is_refused_clearly(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_CONFIG": '{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", "index": 0}}'}
+    result = subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", "smoke"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 2 and "keras-team/keras#20585" in result.stderr
+    assert run_dirs(tmp_path) == []
