@@ -125,7 +125,7 @@ class ExperimentConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     regularization: Regularization = field(default_factory=Regularization)
     optimizer: dict = field(default_factory=lambda: {"name": "sgd", "momentum": 0.9, "nesterov": True})
-    schedule: dict = field(default_factory=lambda: {"name": "warmup_cosine", "learning_rate": 0.1, "decay_epochs": 28, "warmup_epochs": 2})
+    schedule: dict = field(default_factory=lambda: {"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 2})
     training: TrainingConfig = field(default_factory=TrainingConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 

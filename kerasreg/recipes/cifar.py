@@ -23,7 +23,8 @@ def defaults():
     config.model.name = "cnn"
     config.training.epochs = 30
     config.training.batch_size = 128
-    config.schedule = {"name": "warmup_cosine", "learning_rate": 0.1, "decay_epochs": 28, "warmup_epochs": 2}
+    # No decay length: the cosine spans the run (`with_run_length`).
+    config.schedule = {"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 2}
     return config
 
 

@@ -73,6 +73,7 @@ def _default_preset(recipe, log):
 def resolve_config(recipe, args, log=print):
     """Recipe defaults -> preset -> --config TOML -> --set -> direct flags."""
     from kerasreg.config import read_toml, resolve
+    from kerasreg.schedules import with_run_length
 
     preset = args.preset or _default_preset(recipe, log)
     config = resolve(recipe.defaults(), overrides=[f"{k}={json.dumps(v)}" for k, v in recipe.presets[preset].items()])
@@ -86,7 +87,10 @@ def resolve_config(recipe, args, log=print):
         "training.mixed_precision": args.mixed_precision,
         "training.jit_compile": args.jit,
     }
-    return resolve(config, toml=toml, toml_origin=args.config, overrides=args.overrides, flags=flags)
+    config = resolve(config, toml=toml, toml_origin=args.config, overrides=args.overrides, flags=flags)
+    # Derived values belong in the recorded config: the schedule spans the run.
+    config.schedule = with_run_length(config.schedule, config.training.epochs)
+    return config
 
 
 def _config_of_run(run_dir):

@@ -20,7 +20,7 @@ from kerasreg.architectures import build_model
 from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
-from kerasreg.schedules import create_optimizer, create_schedule
+from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 
 
 # The smoke preset every recipe gets: synthetic images shaped like the
@@ -34,7 +34,6 @@ SMOKE_PRESET = {
     "training.epochs": 1,
     "training.batch_size": 32,
     "schedule.learning_rate": 0.03,
-    "schedule.decay_epochs": 2,
     "schedule.warmup_epochs": 0.25,
 }
 
@@ -140,7 +139,7 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot):
             depth=config.model.depth or None,
             seed=config.training.seed,
         )
-        schedule = create_schedule(config.schedule, steps_per_epoch)
+        schedule = create_schedule(with_run_length(config.schedule, config.training.epochs), steps_per_epoch)
         optimizer = create_optimizer(_optimizer_config(config), schedule)
     except ValueError as error:
         raise ConfigError(str(error).splitlines()[0]) from None

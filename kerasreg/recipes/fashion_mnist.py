@@ -19,7 +19,7 @@ def defaults():
     config = ExperimentConfig(recipe="fashion_mnist")
     config.data.augment = ["flip"]
     config.training.epochs = 20
-    config.schedule = {"name": "warmup_cosine", "learning_rate": 0.05, "decay_epochs": 19, "warmup_epochs": 1}
+    config.schedule = {"name": "warmup_cosine", "learning_rate": 0.05, "warmup_epochs": 1}
     return config
 
 

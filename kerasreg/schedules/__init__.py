@@ -9,7 +9,7 @@ build them from small configs; `find_lr` runs Smith's LR range test.
 
 from kerasreg.schedules.constant import Constant
 from kerasreg.schedules.cyclical import CyclicalLearningRate
-from kerasreg.schedules.factory import create_schedule, schedule_names
+from kerasreg.schedules.factory import create_schedule, schedule_names, with_run_length
 from kerasreg.schedules.join import Join
 from kerasreg.schedules.lr_finder import LRFinderResult, RangeTestSchedule, find_lr
 from kerasreg.schedules.one_cycle import OneCycle
@@ -31,4 +31,5 @@ __all__ = [
     "find_lr",
     "l2_regularizer",
     "schedule_names",
+    "with_run_length",
 ]

@@ -81,6 +81,34 @@ def _epoch_alias(argument):
 EPOCH_ALIASES = {_epoch_alias(a): a for a in STEP_ARGUMENTS}
 
 
+# Schedules whose length is the training run: argument stem of that length.
+RUN_LENGTH = {"cosine": "decay", "one_cycle": "total"}
+
+
+def with_run_length(config, epochs):
+    """The schedule config with its length filled in from the run, if it has none.
+
+    ``cosine`` decays and ``one_cycle`` cycles over the whole run unless
+    ``decay_*`` / ``total_*`` is given: ``epochs`` minus the warmup epochs of
+    a ``warmup_*`` schedule. Other schedules (and explicit lengths) are
+    returned unchanged. This is how ``--epochs 5`` still ends at the
+    schedule's final rate.
+
+    Example:
+
+    >>> with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 2}, 30)
+    {'name': 'warmup_cosine', 'learning_rate': 0.1, 'warmup_epochs': 2, 'decay_epochs': 28}
+    """
+    name = str(config.get("name", ""))
+    stem = RUN_LENGTH.get(name[len(WARMUP_PREFIX):] if name.startswith(WARMUP_PREFIX) else name)
+    if stem is None or f"{stem}_epochs" in config or f"{stem}_steps" in config:
+        return dict(config)
+    warmup = config.get("warmup_epochs", 0) if name.startswith(WARMUP_PREFIX) else 0
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < epochs:
+        return dict(config)  # create_schedule reports the bad warmup
+    return {**config, f"{stem}_epochs": epochs - warmup}
+
+
 def schedule_names():
     """Every name `create_schedule` accepts."""
     return sorted(SCHEDULES) + sorted(WARMUP_PREFIX + name for name in SCHEDULES)

@@ -84,3 +84,16 @@ def test_bad_configs(config, message):
 def test_bad_steps_per_epoch():
     with pytest.raises(ValueError, match="steps_per_epoch=0"):
         create_schedule({"name": "constant", "learning_rate": 0.1}, 0)
+
+
+def test_with_run_length_fills_only_missing_run_lengths():
+    from kerasreg.schedules import with_run_length
+
+    assert with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 2}, 10)["decay_epochs"] == 8
+    assert with_run_length({"name": "one_cycle", "max_learning_rate": 0.1}, 7)["total_epochs"] == 7
+    explicit = {"name": "cosine", "learning_rate": 0.1, "decay_steps": 50}
+    assert with_run_length(explicit, 10) == explicit
+    step = {"name": "step", "learning_rate": 0.1, "decay_epochs": 3}
+    assert with_run_length(step, 10) == step
+    schedule = create_schedule(with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 1}, 5), 10)
+    assert float(schedule(50)) == pytest.approx(0.0, abs=1e-7), "the cosine ends with the run"
