@@ -14,15 +14,15 @@ of a source and keeps its arrays under the cache folder:
   cache folder only costs the cache (a warning), never the run.
 """
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from kerasreg.atomic_files import atomic_write
 
 # Bump when the decoders change what they produce: old entries stop matching.
 FORMAT_VERSION = 1
@@ -119,20 +119,11 @@ def read_entry(entry):
 
 
 def write_entry(entry, arrays):
-    """Write ``arrays`` to ``entry`` atomically: temporary file, then `os.replace`."""
-    entry = Path(entry)
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(
-                file,
-                **{key: arrays[key] for key in _KEYS if key != "class_names"},
-                class_names=np.asarray(arrays["class_names"], dtype=str),
-            )
-        os.chmod(temporary, 0o644)  # mkstemp's 0o600 would hide a shared cache.
-        os.replace(temporary, entry)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """Write ``arrays`` to ``entry`` atomically (`atomic_write`)."""
+    # mkstemp's 0o600 would hide a shared cache from other users.
+    with atomic_write(entry, "wb", permissions=0o644) as file:
+        np.savez(
+            file,
+            **{key: arrays[key] for key in _KEYS if key != "class_names"},
+            class_names=np.asarray(arrays["class_names"], dtype=str),
+        )

@@ -9,11 +9,11 @@ never sees half a file.
 """
 
 import os
-import tempfile
 
 import numpy as np
 from keras import ops
 
+from kerasreg.atomic_files import atomic_write
 from kerasreg.validation import invalid_argument, check_bool, check_positive_int
 
 
@@ -39,23 +39,10 @@ def new_figure(width=7.0, height=4.5):
 
 
 def save_png(figure, path):
-    """Writes ``figure`` as a PNG at ``path`` atomically and returns ``path``.
-
-    The image goes to a temporary file in the same folder (so the final
-    ``os.replace`` is an atomic rename on one file system); on any error the
-    temporary file is removed and ``path`` is left as it was.
-    """
+    """Writes ``figure`` as a PNG at ``path`` atomically (`atomic_write`) and returns ``path``."""
     path = check_png_path("path", path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            figure.savefig(stream, format="png", dpi=100)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    with atomic_write(path, "wb") as stream:
+        figure.savefig(stream, format="png", dpi=100)
     return path
 
 

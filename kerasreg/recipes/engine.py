@@ -115,11 +115,8 @@ def versions():
 
 def _optimizer_config(config):
     reg = config.regularization
-    optimizer = dict(config.optimizer)
-    optimizer["weight_decay_mode"] = reg.weight_decay_mode
-    if reg.weight_decay_mode == "decoupled":
-        optimizer["weight_decay"] = reg.weight_decay
-    return optimizer
+    # "l2" decay is already in the model as kernel regularizers.
+    return {**config.optimizer, "weight_decay_mode": reg.weight_decay_mode, "weight_decay": reg.decoupled_weight_decay}
 
 
 def _labels_one_hot(dataset, num_classes):

@@ -4,23 +4,15 @@ import datetime
 import json
 import os
 import re
-import tempfile
+
+from kerasreg.atomic_files import atomic_write
 
 
 def write_json_atomic(path, payload):
-    """Writes JSON to ``path`` through a temporary file and `os.replace`, so readers never see half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(payload, stream, indent=2, sort_keys=True, default=str)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    """Writes JSON to ``path`` atomically, so readers never see half a file."""
+    with atomic_write(path) as stream:
+        json.dump(payload, stream, indent=2, sort_keys=True, default=str)
+        stream.write("\n")
 
 
 def run_tag(config):

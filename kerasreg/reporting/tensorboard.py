@@ -18,6 +18,8 @@ import os
 import keras
 import numpy as np
 
+from kerasreg.plotting.schedules import evaluate_schedule, new_figure
+
 
 def _flat_hparams(config_dict):
     """``{"section.key": value}`` with values TensorBoard's HParams accepts (str, bool, int, float)."""
@@ -47,13 +49,15 @@ def confusion_matrix(labels, predictions, num_classes):
     return matrix
 
 
-def _confusion_png(matrix, class_names):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _png_bytes(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
+
+def _confusion_png(matrix, class_names):
     size = max(4.0, 0.5 * len(class_names) + 2)
-    figure = Figure(figsize=(size, size))
-    FigureCanvasAgg(figure)
+    figure = new_figure(size, size)
     axes = figure.add_subplot()
     rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     axes.imshow(rates, cmap="Blues", vmin=0, vmax=1)
@@ -66,29 +70,17 @@ def _confusion_png(matrix, class_names):
         for j in ticks:
             axes.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
                       color="white" if rates[i, j] > 0.5 else "black")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return _png_bytes(figure)
 
 
 def _schedule_png(schedule, num_steps):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    steps = np.arange(num_steps)
-    values = keras.ops.convert_to_numpy(schedule(keras.ops.convert_to_tensor(steps, "int32")))
-    figure = Figure(figsize=(6, 3.5))
-    FigureCanvasAgg(figure)
+    figure = new_figure(6, 3.5)
     axes = figure.add_subplot()
-    axes.plot(steps, np.broadcast_to(values, steps.shape))
+    axes.plot(np.arange(num_steps), evaluate_schedule(schedule, num_steps))
     axes.set_xlabel("step")
     axes.set_ylabel("learning rate")
     axes.grid(alpha=0.3)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return _png_bytes(figure)
 
 
 class RunLogger(keras.callbacks.Callback):

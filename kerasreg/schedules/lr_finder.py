@@ -517,23 +517,13 @@ def _loss_axis_limits(smoothed):
 
 
 def _write_tensorboard(log_dir, steps, result):
-    """Writes the sweep as TensorBoard scalars, with or without the tensorboard package.
+    """Writes the sweep as TensorBoard scalars.
 
     ``steps`` are the sweep steps of the recorded points (0, 1, 2, ...; every
     ``steps_per_execution``-th step when that is larger than 1).
-    ``tf.summary.scalar`` is implemented by the separate ``tensorboard``
-    package (TensorFlow raises ``TBNotInstalledError`` without it), so the
-    scalars are written with core ``tf.summary.write`` and the same metadata
-    ``tf.summary.scalar`` attaches (the ``scalars`` plugin, scalar data
-    class), which TensorBoard reads as ordinary scalar charts.
     """
     import tensorflow as tf
-    from tensorflow.core.framework import summary_pb2
 
-    metadata = summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
-        data_class=summary_pb2.DATA_CLASS_SCALAR,
-    )
     series = {
         "lr_finder/loss": result.losses,
         "lr_finder/smoothed_loss": result.smoothed_losses,
@@ -544,12 +534,7 @@ def _write_tensorboard(log_dir, steps, result):
         with writer.as_default():
             for index, step in enumerate(steps):
                 for tag, values in series.items():
-                    tf.summary.write(
-                        tag,
-                        tf.constant(values[index], dtype=tf.float32),
-                        step=int(step),
-                        metadata=metadata,
-                    )
+                    tf.summary.scalar(tag, float(values[index]), step=int(step))
         writer.flush()
     finally:
         writer.close()
