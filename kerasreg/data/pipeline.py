@@ -1,9 +1,12 @@
 """`make_dataset`: arrays to a batched `tf.data` pipeline, augmented with Keras's layers.
 
-The pipeline shuffles example indices (training only, seeded), batches
-them, gathers each batch from the in-memory arrays, scales it to float32
-in [0, 1] and augments it (`kerasreg.data.augmentation`) in one parallel
-``map`` over whole batches, then prefetches.
+The training pipeline is a pure function of ``(seed, epoch)``: epoch ``e``
+shuffles the example indices with a stateless permutation seeded by
+``(seed, e)``, and batch ``b`` of it is augmented from seeds derived from
+``(seed, e, b)`` (`kerasreg.data.augmentation`). So a run resumed at epoch
+``e`` sees exactly the batches an uninterrupted run would have seen, and two
+pipelines with one seed agree bit for bit. Batches are gathered from the
+in-memory arrays, scaled to float32 in [0, 1], augmented, then prefetched.
 """
 
 import numbers
@@ -33,10 +36,10 @@ def make_dataset(
     erasing_rate=0.0,
     mixup_alpha=0.0,
     cutmix_alpha=0.0,
-    shuffle_buffer=None,
     seed=0,
     drop_remainder=False,
-    deterministic=False,
+    epochs=None,
+    first_epoch=0,
 ):
     """A `tf.data.Dataset` of ``(images, labels)`` batches from uint8 image arrays.
 
@@ -47,9 +50,9 @@ def make_dataset(
     evaluation pipelines, so the model must use a categorical loss
     (``keras.losses.CategoricalCrossentropy``) and categorical metrics.
 
-    With ``training=True`` the examples are reshuffled every epoch
-    (seeded) and augmented; with ``training=False`` they keep their order
-    and are only scaled, so evaluation sees the data as it is.
+    With ``training=True`` every epoch is a new seeded shuffle of all
+    examples, augmented; with ``training=False`` the examples keep their
+    order and are only scaled, so evaluation sees the data as it is.
 
     Args:
         x: uint8 array ``(n, height, width, channels)``.
@@ -72,15 +75,21 @@ def make_dataset(
         cutmix_alpha: Float in [0, 1], CutMix's Beta(alpha, alpha)
             parameter (Keras allows at most 1); 0 is off. With both on,
             each batch gets one of the two, at random.
-        shuffle_buffer: Integer >= 1, or ``None`` for a full shuffle (of
-            indices, so a full shuffle is cheap).
-        seed: Integer >= 0 or ``None``; seeds the shuffle and the layers.
+        seed: Integer >= 0 or ``None`` (a fresh random seed); the shuffle
+            and the augmentations of epoch ``e`` are a function of
+            ``(seed, e)``.
         drop_remainder: Bool, drop the last partial batch.
-        deterministic: Bool. Keras's augmentation layers draw from a seed
-            state that parallel ``map`` calls update concurrently, so by
-            default a seeded pipeline repeats its shuffle order but not its
-            augmentations bit for bit. True runs augmentation sequentially,
-            so the same seed repeats exactly (slower on many cores).
+        epochs: ``None`` or an integer >= 1 (training only). ``None``: the
+            dataset is one epoch, and each new iteration over it is the next
+            epoch (for ``model.fit(dataset, epochs=...)``). An integer: the
+            dataset holds epochs ``first_epoch .. epochs - 1`` back to back
+            (``len(x) / batch_size`` batches each, rounded as
+            ``drop_remainder`` says), for
+            ``model.fit(dataset, epochs=epochs, initial_epoch=first_epoch,
+            steps_per_epoch=...)``, which is how a resumed run continues with
+            the exact batches of an uninterrupted one.
+        first_epoch: Integer >= 0 and < ``epochs``; the epoch the dataset
+            starts at (needs ``epochs``).
 
     Returns:
         A batched, prefetched `tf.data.Dataset`.
@@ -116,11 +125,16 @@ def make_dataset(
     if mixup_alpha < 0:
         raise invalid_argument("mixup_alpha", "a float >= 0 (0 is off)", mixup_alpha)
     cutmix_alpha = _check_unit_float("cutmix_alpha", cutmix_alpha)
-    if shuffle_buffer is not None:
-        shuffle_buffer = check_positive_int("shuffle_buffer", shuffle_buffer)
     seed = check_seed(seed)
     drop_remainder = check_bool("drop_remainder", drop_remainder)
-    deterministic = check_bool("deterministic", deterministic)
+    if epochs is not None:
+        epochs = check_positive_int("epochs", epochs)
+        if not training:
+            raise invalid_argument("epochs", "None for an evaluation pipeline (training=False)", epochs)
+    if isinstance(first_epoch, bool) or not isinstance(first_epoch, numbers.Integral) or first_epoch < 0:
+        raise invalid_argument("first_epoch", "an integer >= 0", first_epoch)
+    if first_epoch and (epochs is None or first_epoch >= epochs):
+        raise invalid_argument("first_epoch", f"an integer in [0, epochs) with `epochs` given (epochs={epochs})", first_epoch)
 
     augmentation = Augmentation(
         x.shape[1:],
@@ -129,32 +143,57 @@ def make_dataset(
         erasing_rate=erasing_rate,
         mixup_alpha=mixup_alpha if training else 0.0,
         cutmix_alpha=cutmix_alpha if training else 0.0,
-        seed=seed,
     )
     one_hot = mixup_alpha > 0 or cutmix_alpha > 0
-    parallel = None if deterministic and augmentation.random else tf.data.AUTOTUNE
     images = tf.constant(x)
     labels = tf.constant(y)
 
-    def gather(indices):
-        return tf.gather(images, indices), tf.gather(labels, indices)
-
-    def transform(batch_images, batch_labels):
+    def scale(batch_images, batch_labels):
         batch_images = tf.cast(batch_images, tf.float32) / 255.0
         if one_hot:
             batch_labels = tf.one_hot(batch_labels, num_classes, dtype=tf.float32)
-        return augmentation.augment_batch(batch_images, batch_labels)
+        return batch_images, batch_labels
 
-    dataset = tf.data.Dataset.range(len(x))
-    if training:
-        dataset = dataset.shuffle(shuffle_buffer or len(x), seed=seed, reshuffle_each_iteration=True)
-    if augmentation.crop is not None:
-        dataset = dataset.map(lambda i: augmentation.crop_example(*gather(i)), num_parallel_calls=parallel)
-        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-        dataset = dataset.map(transform, num_parallel_calls=parallel)
+    if not training:
+        dataset = tf.data.Dataset.range(len(x)).batch(batch_size, drop_remainder=drop_remainder)
+        dataset = dataset.map(lambda i: scale(tf.gather(images, i), tf.gather(labels, i)),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] % 2**31)
+    run_key = tf.constant([seed, 0x6B72], tf.int64)  # 0x6B72: "kr", any fixed constant
+
+    def epoch_batches(epoch):
+        # (seed, epoch) -> a permutation of all examples, batched, each batch
+        # carrying the stateless seed it is augmented with.
+        epoch_key = tf.random.experimental.stateless_fold_in(run_key, epoch)
+        order = tf.random.experimental.stateless_shuffle(tf.range(len(x), dtype=tf.int64), seed=epoch_key)
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=drop_remainder)
+        return batches.enumerate().map(
+            lambda index, batch: (batch, tf.random.experimental.stateless_fold_in(epoch_key, index))
+        )
+
+    if epochs is None:
+        # Each new iteration draws the next epoch number from a seeded stream.
+        epoch_numbers = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
     else:
-        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-        dataset = dataset.map(lambda i: transform(*gather(i)), num_parallel_calls=parallel)
+        epoch_numbers = tf.data.Dataset.range(first_epoch, epochs)
+    per_epoch = len(x) // batch_size if drop_remainder else -(-len(x) // batch_size)
+    num_epochs = 1 if epochs is None else epochs - first_epoch
+    # flat_map hides the length; Keras's progress bar and epoch ends need it.
+    dataset = epoch_numbers.flat_map(epoch_batches).apply(tf.data.experimental.assert_cardinality(per_epoch * num_epochs))
+
+    def gather(indices, batch_seed):
+        return (*scale(tf.gather(images, indices), tf.gather(labels, indices)), batch_seed)
+
+    dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    if augmentation.random:
+        # Sequential: the Keras layers draw from seed states that each batch
+        # resets first (see `Augmentation.augment_batch`).
+        dataset = dataset.map(augmentation.augment_batch)
+    else:
+        dataset = dataset.map(lambda i, l, s: (i, l))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -115,7 +115,8 @@ def _train(recipe, args):
     else:
         config = resolve_config(recipe, args)
         run_dir, results = engine.train(config, recipe)
-    print(f"\n{recipe.name}: {run_dir}\n{engine.summary_table(results)}")
+    where = run_dir or "this worker's part is done; worker 0 wrote the run"
+    print(f"\n{recipe.name}: {where}\n{engine.summary_table(results)}")
 
 
 def _find_lr(recipe, args):

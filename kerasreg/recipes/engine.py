@@ -11,6 +11,7 @@ import os
 import platform
 import shutil
 import sys
+import tempfile
 import time
 
 import keras
@@ -19,6 +20,7 @@ import numpy as np
 from kerasreg.architectures import build_model
 from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
+from kerasreg.recipes import checkpoint, multi_worker
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 
@@ -78,26 +80,30 @@ class Prepared:
     model: keras.Model
     schedule: object
     one_hot: bool
+    workers: tuple = None  # (num_workers, task_index) under TF_CONFIG
+
+    @property
+    def chief(self):
+        """Whether this process writes the run (always, unless it is a non-chief worker)."""
+        return self.workers is None or self.workers[1] == 0
 
 
 def distribution_strategy():
-    """`MirroredStrategy` when TensorFlow sees several GPUs, else None (the default strategy).
+    """``(strategy, workers)``: the `tf.distribute` strategy to train under.
 
-    Multi-worker training (``TF_CONFIG``) is refused with a clear message:
-    Keras 3's `fit` does not run under `MultiWorkerMirroredStrategy`
-    (keras-team/keras#20585, tensorflow/tensorflow#72388; measured here with
-    Keras 3.15: "Attempt to convert a value (PerReplica...)").
+    - ``TF_CONFIG`` set: `MultiWorkerMirroredStrategy`, and ``workers`` is
+      ``(num_workers, task_index)`` (`kerasreg.recipes.multi_worker`).
+    - Several GPUs visible: `MirroredStrategy` over them.
+    - Otherwise ``None``, the default strategy (one device).
     """
     import tensorflow as tf
 
-    if os.environ.get("TF_CONFIG"):
-        raise ConfigError(
-            "TF_CONFIG is set, but multi-worker training is not available: Keras 3's fit does not "
-            "support MultiWorkerMirroredStrategy (keras-team/keras#20585); unset TF_CONFIG"
-        )
+    workers = multi_worker.cluster()
+    if workers is not None:
+        return multi_worker.strategy(), workers
     if len(tf.config.list_physical_devices("GPU")) > 1:
-        return tf.distribute.MirroredStrategy()
-    return None
+        return tf.distribute.MirroredStrategy(), None
+    return None, None
 
 
 def versions():
@@ -148,9 +154,13 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot):
     return model, schedule
 
 
-def prepare(config, recipe):
-    """Loads the data and builds model, schedule and optimizer; raises before anything is written."""
-    strategy = distribution_strategy()
+def prepare(config, recipe, first_epoch=0):
+    """Loads the data and builds model, schedule and optimizer; raises before anything is written.
+
+    The training pipeline holds epochs ``first_epoch .. training.epochs - 1``
+    (a resumed run starts past 0), each ``steps_per_epoch`` batches long.
+    """
+    strategy, workers = distribution_strategy()
     keras.utils.set_random_seed(config.training.seed)
     if config.training.mixed_precision != "none":
         keras.config.set_dtype_policy(config.training.mixed_precision)
@@ -184,7 +194,8 @@ def prepare(config, recipe):
         common = dict(batch_size=batch, num_classes=dataset.num_classes, seed=config.training.seed)
         train = make_dataset(
             x_train, y_train, training=True, augment=tuple(data.augment), translate_pixels=data.translate_pixels,
-            erasing_rate=data.erasing_rate, mixup_alpha=data.mixup_alpha, cutmix_alpha=data.cutmix_alpha, **common,
+            erasing_rate=data.erasing_rate, mixup_alpha=data.mixup_alpha, cutmix_alpha=data.cutmix_alpha,
+            epochs=config.training.epochs, first_epoch=first_epoch, **common,
         )
         validation = make_dataset(x_val, y_val, training=False, **common)
         test = make_dataset(dataset.x_test, dataset.y_test, training=False, **common)
@@ -201,20 +212,24 @@ def prepare(config, recipe):
     # Variables (model, optimizer, metrics) live under the strategy's scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model, schedule = _compiled_model(config, dataset, steps_per_epoch, one_hot)
-    return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model, schedule, one_hot)
+    if workers is not None:
+        train, validation, test = (multi_worker.shard_by_data(d) for d in (train, validation, test))
+        multi_worker.adapt_model(model, strategy)
+    return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model,
+                    schedule, one_hot, workers)
 
 
 class _TimeAndNaN(keras.callbacks.Callback):
     """Measures training wall time; stops at once on a NaN loss.
 
     Raising (rather than setting ``stop_training``) leaves the epoch
-    unfinished, so `BackupAndRestore` never saves the broken weights and the
-    last checkpoint stays the last good one.
+    unfinished, so the checkpoint is never written with the broken weights
+    and the last one stays the last good one.
     """
 
-    def __init__(self):
+    def __init__(self, seconds=0.0):
         super().__init__()
-        self.seconds = 0.0
+        self.seconds = seconds
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -248,50 +263,74 @@ def train(config, recipe, *, resume_dir=None, log=print):
     created; a run that fails later removes its directory unless it already
     holds a checkpoint worth resuming. With ``resume_dir`` (a run directory
     holding ``config.json``, whose config this is), training continues from
-    that run's last checkpoint (Keras's `BackupAndRestore`).
+    that run's last checkpoint (`kerasreg.recipes.checkpoint`) and ends as
+    the uninterrupted run would have.
     """
     from kerasreg.reporting import RunLogger, confusion_matrix
 
-    prepared = prepare(config, recipe)
+    folder = os.path.join(resume_dir, "checkpoint") if resume_dir else None
+    state = checkpoint.load_state(folder) if resume_dir else None
+    state = state or {}
+    done = state.get("epoch", 0)
+    finished = state.get("stopped", False) or done >= config.training.epochs
+    prepared = prepare(config, recipe, first_epoch=0 if finished else done)
     model = prepared.model
-    if resume_dir:
+    best_weights = checkpoint.restore(model, folder, state) if state else None
+    if not prepared.chief:
+        # Only the chief (worker 0) writes the run; the others checkpoint to scratch.
+        run_dir = tempfile.mkdtemp(prefix=f"kerasreg-worker{prepared.workers[1]}-")
+        folder = os.path.join(run_dir, "checkpoint")
+        log(f"worker {prepared.workers[1]} of {prepared.workers[0]}: worker 0 writes the run")
+    elif resume_dir:
         run_dir = resume_dir
-        log(f"resuming run: {run_dir}")
+        log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
     else:
         run_dir = create_run_dir(config.logging.logdir, recipe.name, config)
         log(f"run directory: {run_dir}")
         write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
+        folder = os.path.join(run_dir, "checkpoint")
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
-    timer = _TimeAndNaN()
-    callbacks = [timer, keras.callbacks.BackupAndRestore(os.path.join(run_dir, "backup"), delete_checkpoint=False)]
+    timer = _TimeAndNaN(state.get("train_seconds", 0.0))
+    callbacks = [timer]
     logger = None
-    if config.logging.tensorboard:
+    if config.logging.tensorboard and prepared.chief:
         callbacks.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
         logger = RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
                            prepared.steps_per_epoch * config.training.epochs, to_dict(config))
         callbacks.append(logger)
+    stopping = None
     if config.training.early_stopping_patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.training.early_stopping_patience, restore_best_weights=True))
-    backup = os.path.join(run_dir, "backup")
-    try:
-        history = model.fit(prepared.train, validation_data=prepared.validation, epochs=config.training.epochs,
-                            callbacks=callbacks, verbose=2, shuffle=False)
-    except BaseException as error:
-        kept = os.path.exists(backup)
-        if not resume_dir and not kept:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        if isinstance(error, FloatingPointError):
-            where = f"the last good checkpoint is kept in {backup}" if kept else "no epoch had finished, nothing was kept"
-            raise FloatingPointError(f"{error}; {where} (try a lower learning rate)") from None
-        raise
+        stopping = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.training.early_stopping_patience, restore_best_weights=True)
+        callbacks.append(stopping)
+    saver = checkpoint.RunCheckpoint(folder, stopping, resumed=state, best_weights=best_weights,
+                                     extra_state=lambda: {"train_seconds": timer.seconds})
+    callbacks.append(saver)  # after early stopping: it saves that epoch's decision
+    if finished:
+        # Killed after the last checkpoint but before the results: nothing left to train.
+        if best_weights is not None:
+            model.set_weights(best_weights)
+    else:
+        try:
+            model.fit(prepared.train, validation_data=prepared.validation, epochs=config.training.epochs,
+                      initial_epoch=done, steps_per_epoch=prepared.steps_per_epoch, callbacks=callbacks,
+                      verbose=2, shuffle=False)
+        except BaseException as error:
+            kept = checkpoint.load_state(folder) is not None
+            if not prepared.chief or (not resume_dir and not kept):
+                shutil.rmtree(run_dir, ignore_errors=True)
+            if isinstance(error, FloatingPointError):
+                where = f"the last good checkpoint is kept in {folder}" if kept else "no epoch had finished, nothing was kept"
+                raise FloatingPointError(f"{error}; {where} (try a lower learning rate)") from None
+            raise
+    history = saver.history
 
     test_metrics = model.evaluate(prepared.test, verbose=0, return_dict=True)
     labels, predicted = _test_predictions(model, prepared.test, prepared.one_hot)
-    # history.epoch holds absolute epoch indices (a resumed fit starts past 0).
-    epochs_run = history.epoch[-1] + 1 if history.epoch else 0
-    last = {k: float(v[-1]) for k, v in history.history.items() if v}
-    images = prepared.num_train * len(history.epoch)
+    # The checkpoint's history spans the epochs before a resume too.
+    epochs_run = len(history.get("loss", []))
+    last = {k: v[-1] for k, v in history.items() if v}
+    images = prepared.num_train * (epochs_run - done)
     results = {
         "recipe": recipe.name,
         "run_dir": run_dir,
@@ -304,12 +343,21 @@ def train(config, recipe, *, resume_dir=None, log=print):
         "epochs_run": epochs_run,
         "train": {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"},
         "validation": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
-        "best_validation_accuracy": float(max(history.history.get("val_accuracy", [float("nan")]))),
+        "best_validation_accuracy": float(max(history.get("val_accuracy", [float("nan")]))),
         "test": {k: float(v) for k, v in test_metrics.items()},
         "wall_time_seconds": timer.seconds,
-        "images_per_second": images / timer.seconds if timer.seconds else None,
+        # Of this process's epochs: a resumed run's earlier epochs ran elsewhere.
+        "images_per_second": images / (timer.seconds - state.get("train_seconds", 0.0)) if images else None,
         "parameters": int(model.count_params()),
     }
+    if prepared.workers is not None:
+        # Replicas the strategy synchronized: one per worker on CPUs.
+        results["workers"] = prepared.workers[0]
+        results["replicas_in_sync"] = int(model.distribute_strategy.num_replicas_in_sync)
+    if not prepared.chief:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        results["run_dir"] = None
+        return None, results
     if logger is not None:
         logger.log_final(
             {"test_accuracy": results["test"].get("accuracy", float("nan")), "test_loss": results["test"]["loss"],

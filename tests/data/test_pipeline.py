@@ -126,13 +126,57 @@ def test_mixing_gives_soft_one_hot_labels(mix):
     assert 0.0 <= images.min() and images.max() <= 1.0
 
 
-def test_deterministic_pipelines_repeat_their_augmentations():
+EVERY_AUGMENTATION = dict(augment=("flip", "translate", "erasing"), erasing_rate=0.5, mixup_alpha=0.2, cutmix_alpha=0.5)
+
+
+@pytest.mark.parametrize("augment", [EVERY_AUGMENTATION, dict(augment=("crop", "flip"))])
+def test_a_seed_repeats_shuffle_and_augmentations_bit_for_bit(augment):
     x, y = indexed_images(n=64)
-    kwargs = dict(batch_size=16, training=True, num_classes=64, augment=("flip", "translate", "erasing"),
-                  erasing_rate=0.5, mixup_alpha=0.2, seed=7, deterministic=True)  # fmt: skip
+    kwargs = dict(batch_size=16, training=True, num_classes=64, seed=7, **augment)
     first, second = (epoch(make_dataset(x, y, **kwargs)) for _ in range(2))
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
+    other = epoch(make_dataset(x, y, **{**kwargs, "seed": 8}))
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_a_pipeline_started_at_a_later_epoch_gives_that_epochs_batches():
+    # What --resume relies on: epochs 2..3 alone equal epochs 2..3 of a 0..3 pipeline.
+    x, y = indexed_images(n=40)
+    kwargs = dict(batch_size=16, training=True, num_classes=40, seed=5, **EVERY_AUGMENTATION)
+    whole = batches(make_dataset(x, y, epochs=4, **kwargs))
+    assert len(whole) == 4 * 3  # 3 batches (16, 16, 8) per epoch
+    resumed = batches(make_dataset(x, y, epochs=4, first_epoch=2, **kwargs))
+    assert len(resumed) == 2 * 3
+    for (images, labels), (images_again, labels_again) in zip(whole[6:], resumed):
+        np.testing.assert_array_equal(images, images_again)
+        np.testing.assert_array_equal(labels, labels_again)
+    # Each epoch is a new permutation of all examples.
+    plain = batches(make_dataset(x, y, epochs=4, batch_size=16, training=True, num_classes=40, seed=5))
+    orders = [np.concatenate([labels for _, labels in plain[3 * e : 3 * e + 3]]) for e in range(4)]
+    assert all(sorted(order.tolist()) == list(range(40)) for order in orders)
+    assert len({tuple(order) for order in orders}) == 4
+
+
+def test_each_iteration_of_a_one_epoch_pipeline_is_the_next_epoch_and_repeats_with_the_seed():
+    x, y = indexed_images()
+    kwargs = dict(batch_size=8, training=True, num_classes=N, seed=11, augment=("flip",))
+    dataset, again = (make_dataset(x, y, **kwargs) for _ in range(2))
+    first, second = epoch(dataset), epoch(dataset)
+    assert first[1].tolist() != second[1].tolist()
+    np.testing.assert_array_equal(epoch(again)[0], first[0])
+    np.testing.assert_array_equal(epoch(again)[0], second[0])
+
+
+def test_translation_shifts_rows_and_columns_independently():
+    # One seed reused for both draws would shift every image diagonally (dy == dx).
+    x, y = indexed_images(n=200)
+    images, labels = epoch(make_dataset(x, y, batch_size=50, training=True, num_classes=200, augment=("translate",),
+                                        translate_pixels=2, seed=0))  # fmt: skip
+    shifts = [find_shift(image, x[label].astype(np.float32) / 255.0, 2) for image, label in zip(images, labels)]
+    assert None not in shifts
+    assert np.mean([dy == dx for dy, dx in shifts]) < 0.4  # independent: 5 of 25 shifts, 0.2
+    assert len(set(shifts)) == 25
 
 
 def test_trains_a_model_with_a_categorical_loss():
@@ -175,7 +219,10 @@ def test_unknown_augmentation_names_the_name_and_the_allowed_ones():
         ({"augment": ("erasing",), "erasing_rate": 1.5}, "erasing_rate"),
         ({"mixup_alpha": -0.1}, "mixup_alpha"),
         ({"cutmix_alpha": 1.5}, "cutmix_alpha"),
-        ({"shuffle_buffer": 0}, "shuffle_buffer"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": 2, "first_epoch": 2}, "first_epoch"),
+        ({"first_epoch": 1}, "first_epoch"),
+        ({"epochs": 2, "training": False}, "epochs"),
         ({"seed": -1}, "seed"),
         ({"drop_remainder": "yes"}, "drop_remainder"),
     ],
