@@ -81,11 +81,12 @@ class Augmentation:
             # factor=(a, a): the mixing weight is drawn from Beta(a, a).
             self.mixers.append(keras.layers.CutMix(factor=(cutmix_alpha, cutmix_alpha), dtype="float32"))
         layers = ([self.crop] if self.crop is not None else []) + self.batch_layers + self.mixers
-        # The state each layer draws from inside tf.data. `_get_seed_generator`
-        # is the hook Keras's DataLayer documents for this; calling it here,
-        # eagerly, creates the TensorFlow generator up front when Keras runs
-        # on another backend (no variable may be created inside tf.data).
-        self._states = {id(layer): layer._get_seed_generator(layer.backend._backend).state for layer in layers}
+        # The state each layer draws from inside tf.data, where it always runs
+        # on TensorFlow. `_get_seed_generator` is the hook Keras's DataLayer
+        # documents for this; calling it here, eagerly, creates the TensorFlow
+        # generator up front when Keras runs on another backend (no variable
+        # may be created inside tf.data).
+        self._states = {id(layer): _tensorflow_seed_state(layer) for layer in layers}
 
     @property
     def random(self):
@@ -138,3 +139,13 @@ class Augmentation:
         with tf.control_dependencies([self._reseed(layer, seed)]):
             mixed = layer({"images": images, "labels": labels}, training=True)
         return mixed["images"], mixed["labels"]
+
+
+def _tensorflow_seed_state(layer):
+    # As Keras does when the layer runs in tf.data: switch its backend to
+    # TensorFlow, so the generator (and its state variable) is TensorFlow's.
+    layer.backend.set_backend("tensorflow")
+    try:
+        return layer._get_seed_generator("tensorflow").state
+    finally:
+        layer.backend.reset()

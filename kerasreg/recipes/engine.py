@@ -154,25 +154,9 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot):
     return model, schedule
 
 
-def prepare(config, recipe, first_epoch=0):
-    """Loads the data and builds model, schedule and optimizer; raises before anything is written.
-
-    The training pipeline holds epochs ``first_epoch .. training.epochs - 1``
-    (a resumed run starts past 0), each ``steps_per_epoch`` batches long.
-    """
-    strategy, workers = distribution_strategy()
-    keras.utils.set_random_seed(config.training.seed)
-    if config.training.mixed_precision != "none":
-        keras.config.set_dtype_policy(config.training.mixed_precision)
+def training_arrays(config, dataset):
+    """``(x_train, y_train, x_val, y_val)``: the run's training subset and its seeded validation split."""
     data = config.data
-    dataset = load_dataset(
-        data.source,
-        cache_dir=data.cache_dir or None,
-        builtin=recipe.builtin_data,
-        synthetic_examples=data.synthetic_examples,
-        synthetic_shape=recipe.synthetic_shape,
-        seed=config.training.seed,
-    )
     x, y = dataset.x_train, dataset.y_train
     if data.train_subset:
         if data.train_subset > len(x):
@@ -183,9 +167,32 @@ def prepare(config, recipe, first_epoch=0):
     if size >= 1:
         size = int(size)
     try:
-        x_train, y_train, x_val, y_val = split_validation(x, y, size, config.training.seed)
+        return split_validation(x, y, size, config.training.seed)
     except ValueError as error:
         raise ConfigError(str(error).splitlines()[0]) from None
+
+
+def prepare(config, recipe, first_epoch=0):
+    """Loads the data and builds model, schedule and optimizer; raises before anything is written.
+
+    The training pipeline holds epochs ``first_epoch .. training.epochs - 1``
+    (a resumed run starts past 0), each ``steps_per_epoch`` batches long.
+    """
+    strategy, workers = distribution_strategy()
+    keras.utils.set_random_seed(config.training.seed)
+    # Always set: a policy left over from an earlier run in this process must not leak in.
+    policy = config.training.mixed_precision
+    keras.config.set_dtype_policy("float32" if policy == "none" else policy)
+    data = config.data
+    dataset = load_dataset(
+        data.source,
+        cache_dir=data.cache_dir or None,
+        builtin=recipe.builtin_data,
+        synthetic_examples=data.synthetic_examples,
+        synthetic_shape=recipe.synthetic_shape,
+        seed=config.training.seed,
+    )
+    x_train, y_train, x_val, y_val = training_arrays(config, dataset)
 
     try:
         mixing = data.mixup_alpha > 0 or data.cutmix_alpha > 0
@@ -256,7 +263,7 @@ def _test_predictions(model, test, one_hot):
     return np.concatenate(labels), np.concatenate(predicted)
 
 
-def train(config, recipe, *, resume_dir=None, log=print):
+def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
     """Runs one experiment; returns ``(run_dir, results)``.
 
     Everything that can fail on bad input fails before the run directory is
@@ -264,7 +271,8 @@ def train(config, recipe, *, resume_dir=None, log=print):
     holds a checkpoint worth resuming. With ``resume_dir`` (a run directory
     holding ``config.json``, whose config this is), training continues from
     that run's last checkpoint (`kerasreg.recipes.checkpoint`) and ends as
-    the uninterrupted run would have.
+    the uninterrupted run would have. ``callbacks`` are appended to the
+    engine's own (after the checkpoint).
     """
     from kerasreg.reporting import RunLogger, confusion_matrix
 
@@ -291,7 +299,7 @@ def train(config, recipe, *, resume_dir=None, log=print):
         folder = os.path.join(run_dir, "checkpoint")
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
     timer = _TimeAndNaN(state.get("train_seconds", 0.0))
-    callbacks = [timer]
+    extra_callbacks, callbacks = list(callbacks), [timer]
     logger = None
     if config.logging.tensorboard and prepared.chief:
         callbacks.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
@@ -306,6 +314,7 @@ def train(config, recipe, *, resume_dir=None, log=print):
     saver = checkpoint.RunCheckpoint(folder, stopping, resumed=state, best_weights=best_weights,
                                      extra_state=lambda: {"train_seconds": timer.seconds})
     callbacks.append(saver)  # after early stopping: it saves that epoch's decision
+    callbacks.extend(extra_callbacks)
     if finished:
         # Killed after the last checkpoint but before the results: nothing left to train.
         if best_weights is not None:

@@ -1,0 +1,77 @@
+"""Shared by the engine benchmarks: steady-state epoch times of recipe runs, in interleaved rounds.
+
+`EpochTimer` records each epoch's wall time (``on_epoch_begin`` to
+``on_epoch_end``, validation included); the first epoch of a fit (tracing,
+pipeline warm-up) is left out of the steady state. `interleaved` runs every
+variant once per round, rotating the order, so slow drift of the machine
+hits all variants alike; ratios are taken between medians.
+"""
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# Before Keras is imported: the backend is fixed at import.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch of the fits it is given to."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+    def steady(self):
+        """Median epoch time without the first epoch (which traces and warms up)."""
+        return statistics.median(self.seconds[1:] if len(self.seconds) > 1 else self.seconds)
+
+
+def interleaved(variants, rounds, log=print):
+    """``{name: [steady epoch seconds per round]}``; ``variants`` maps names to callables taking an `EpochTimer`."""
+    names = list(variants)
+    times = {name: [] for name in names}
+    for round_index in range(rounds):
+        order = names[round_index % len(names) :] + names[: round_index % len(names)]
+        for name in order:
+            timer = EpochTimer()
+            variants[name](timer)
+            times[name].append(timer.steady())
+            log(f"round {round_index + 1}/{rounds} {name}: {times[name][-1]:.2f} s per epoch (epochs: "
+                + ", ".join(f"{s:.2f}" for s in timer.seconds) + ")")  # fmt: skip
+    return times
+
+
+def machine():
+    """One line: CPU model, cores, library versions."""
+    import tensorflow as tf
+
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, nproc={os.cpu_count()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+
+
+def commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
