@@ -25,6 +25,7 @@ interleaved rounds, and the throughput ratio plain time / engine time
 import argparse
 import math
 import shlex
+import statistics
 import sys
 import tempfile
 
@@ -96,8 +97,8 @@ def main(argv=None):
         if config.data.source == "synthetic":
             config.data.synthetic_examples = args.examples
         times = interleaved({"engine": run_engine(config), "plain": run_plain(config)}, args.rounds)
-    engine_time = sorted(times["engine"])[len(times["engine"]) // 2]
-    plain_time = sorted(times["plain"])[len(times["plain"]) // 2]
+    engine_time = statistics.median(times["engine"])
+    plain_time = statistics.median(times["plain"])
     ratio = plain_time / engine_time
     print()
     print(f"command: python {' '.join(shlex.quote(a) for a in sys.argv)}")

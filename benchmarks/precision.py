@@ -16,6 +16,7 @@ convolutions on the AMX tiles.
 
 import argparse
 import shlex
+import statistics
 import sys
 import tempfile
 
@@ -55,7 +56,7 @@ def main(argv=None):
         args.data, args.examples, args.epochs, args.rounds = "synthetic", 2560, 3, 1
     with tempfile.TemporaryDirectory() as logdir:
         times = interleaved({policy: run(args, logdir, policy) for policy in args.policies}, args.rounds)
-    medians = {policy: sorted(t)[len(t) // 2] for policy, t in times.items()}
+    medians = {policy: statistics.median(t) for policy, t in times.items()}
     base = medians[args.policies[0]]
     print()
     print(f"command: python {' '.join(shlex.quote(a) for a in sys.argv)}")

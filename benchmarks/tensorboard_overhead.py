@@ -16,6 +16,7 @@ the extra time with logging (target <= 2 %).
 
 import argparse
 import shlex
+import statistics
 import sys
 import tempfile
 
@@ -53,8 +54,8 @@ def main(argv=None):
         args.data, args.examples, args.epochs, args.rounds = "synthetic", 2560, 3, 1
     with tempfile.TemporaryDirectory() as logdir:
         times = interleaved({"tensorboard": run(args, logdir, True), "none": run(args, logdir, False)}, args.rounds)
-    with_logging = sorted(times["tensorboard"])[len(times["tensorboard"]) // 2]
-    without = sorted(times["none"])[len(times["none"]) // 2]
+    with_logging = statistics.median(times["tensorboard"])
+    without = statistics.median(times["none"])
     extra = with_logging / without - 1
     print()
     print(f"command: python {' '.join(shlex.quote(a) for a in sys.argv)}")

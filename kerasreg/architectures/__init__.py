@@ -10,7 +10,7 @@ multiply-adds.
 from kerasreg.architectures.cnn import build_cnn
 from kerasreg.architectures.fast import build_fast
 from kerasreg.architectures.flops import estimate_flops
-from kerasreg.architectures.registry import MODELS, build_model, model_names, register_model
+from kerasreg.architectures.registry import ACTIVATIONS, MODELS, build_model, model_names, register_model
 from kerasreg.architectures.regularization import (
     BN_POSITIONS,
     DROPOUTS,
@@ -22,6 +22,7 @@ from kerasreg.architectures.resnet import IdentityShortcut, build_resnet
 
 __all__ = [
     "BN_POSITIONS",
+    "ACTIVATIONS",
     "DROPOUTS",
     "IdentityShortcut",
     "MODELS",

@@ -9,7 +9,7 @@ DEFAULT_WIDTH = 32
 DEFAULT_DEPTH = 3
 
 
-def build_cnn(*, input_shape, num_classes, regularization, width=None, depth=None, seed=None):
+def build_cnn(*, input_shape, num_classes, regularization, width=None, depth=None, seed=None, activation="relu"):
     """A VGG-style CNN: stages of two 3x3 convolutions and a 2x2 max-pool.
 
     Stage ``s`` (0-based) has ``width * 2**s`` filters; each of its two 3x3
@@ -62,7 +62,7 @@ def build_cnn(*, input_shape, num_classes, regularization, width=None, depth=Non
     for stage in range(1, depth + 1):
         filters = width * 2 ** (stage - 1)
         for conv in (1, 2):
-            x = layers.conv_norm_act(x, filters, name=f"stage{stage}_conv{conv}")
+            x = layers.conv_norm_act(x, filters, activation=activation, name=f"stage{stage}_conv{conv}")
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"stage{stage}_pool")(x)
         x = layers.block_dropout(x, name=f"stage{stage}_dropout")
     x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)

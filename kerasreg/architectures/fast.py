@@ -10,7 +10,7 @@ DEFAULT_WIDTH = 64
 LOGIT_SCALE = 1.0 / 9.0
 
 
-def build_fast(*, input_shape, num_classes, regularization, width=None, depth=None, seed=None):
+def build_fast(*, input_shape, num_classes, regularization, width=None, depth=None, seed=None, activation="gelu"):
     """A small fast network for a 2-core CPU, in the spirit of airbench.
 
     A 2x2 stride-2 "patchify" stem conv with ``width // 2`` filters (32x32
@@ -44,6 +44,8 @@ def build_fast(*, input_shape, num_classes, regularization, width=None, depth=No
             ``4 * width``, the stem ``max(width // 2, 1)``.
         depth: Must be None (the depth is fixed).
         seed: None or an integer >= 0 (see `RegularizedLayers`).
+        activation: Activation after each batch norm (default ``"gelu"``,
+            airbench's; ``"relu"`` is ~2x faster under mixed bfloat16 on CPU).
 
     Returns:
         A `keras.Model` named ``"fast"`` (a `MultiSampleModel` with the
@@ -73,15 +75,15 @@ def build_fast(*, input_shape, num_classes, regularization, width=None, depth=No
         max(width // 2, 1),
         kernel_size=2,
         strides=2,
-        activation="gelu",
+        activation=activation,
         padding="valid",
         in_block=False,
         name="stem",
     )
     for block, filters in enumerate((width, 4 * width, 4 * width), start=1):
-        x = layers.conv_norm_act(x, filters, activation="gelu", name=f"block{block}_conv1")
+        x = layers.conv_norm_act(x, filters, activation=activation, name=f"block{block}_conv1")
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"block{block}_pool")(x)
-        x = layers.conv_norm_act(x, filters, activation="gelu", name=f"block{block}_conv2")
+        x = layers.conv_norm_act(x, filters, activation=activation, name=f"block{block}_conv2")
         x = layers.block_dropout(x, name=f"block{block}_dropout")
     x = keras.layers.GlobalMaxPooling2D(name="global_pool")(x)
     logits = layers.classifier(x, num_classes, use_bias=False)

@@ -11,6 +11,8 @@ from kerasreg.architectures.resnet import build_resnet
 from kerasreg.validation import check_choice, check_positive_int, check_seed, invalid_argument
 
 MODELS = {"cnn": build_cnn, "fast": build_fast, "resnet": build_resnet}
+# What `build_model(activation=...)` accepts (Keras activation names).
+ACTIVATIONS = ("elu", "gelu", "relu", "silu")
 
 
 def model_names():
@@ -65,7 +67,7 @@ def _check_input_shape(input_shape):
     return tuple(int(d) for d in shape)
 
 
-def build_model(name, *, input_shape, num_classes, regularization, width=None, depth=None, seed=None):
+def build_model(name, *, input_shape, num_classes, regularization, width=None, depth=None, seed=None, activation=None):
     """Builds the registered model ``name`` with the given regularization.
 
     Every builder applies the ``regularization`` section the same way (see
@@ -97,6 +99,9 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
         depth: Optional integer, the builder's depth (None: its default).
         seed: None or an integer >= 0; seeds the kernel initializers and
             stochastic layers, so the same seed gives the same model.
+        activation: None (the builder's own: ReLU for ``cnn`` and
+            ``resnet``, GELU for ``fast``) or one of `ACTIVATIONS`, used
+            after every hidden conv; passed only to builders when given.
 
     Returns:
         An unbuilt-optimizer (uncompiled) Keras model.
@@ -116,6 +121,7 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
             "kerasreg.architectures builds channels_last models. Received: "
             f"keras.config.image_data_format()={keras.config.image_data_format()!r}"
         )
+    extra = {} if activation is None else {"activation": check_choice("activation", activation, ACTIVATIONS)}
     return MODELS[name](
         input_shape=_check_input_shape(input_shape),
         num_classes=check_positive_int("num_classes", num_classes),
@@ -123,4 +129,5 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
         width=None if width is None else check_positive_int("width", width),
         depth=depth,
         seed=check_seed(seed),
+        **extra,
     )

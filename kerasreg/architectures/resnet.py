@@ -84,19 +84,19 @@ def resnet_blocks_per_stage(depth):
     return (depth - 2) // 6
 
 
-def _basic_block(x, filters, strides, drop_rate, layers, name):
-    """conv-BN-ReLU-conv-BN (+ stochastic depth) + option-A shortcut, then ReLU."""
+def _basic_block(x, filters, strides, drop_rate, layers, name, activation):
+    """conv-BN-act-conv-BN (+ stochastic depth) + option-A shortcut, then the activation (ReLU in the paper)."""
     shortcut = x
     if strides != 1 or x.shape[-1] != filters:
         shortcut = IdentityShortcut(filters, strides, name=f"{name}_shortcut")(x)
-    branch = layers.conv_norm_act(x, filters, strides=strides, name=f"{name}_conv1")
+    branch = layers.conv_norm_act(x, filters, strides=strides, activation=activation, name=f"{name}_conv1")
     branch = layers.conv_norm_act(branch, filters, activation=None, name=f"{name}_conv2")
     branch = layers.drop_path(branch, drop_rate, name=f"{name}_drop_path")
     x = keras.layers.Add(name=f"{name}_add")([shortcut, branch])
-    return keras.layers.Activation("relu", name=f"{name}_out")(x)
+    return keras.layers.Activation(activation, name=f"{name}_out")(x)
 
 
-def build_resnet(*, input_shape, num_classes, regularization, width=None, depth=None, seed=None):
+def build_resnet(*, input_shape, num_classes, regularization, width=None, depth=None, seed=None, activation="relu"):
     """ResNet v1 for CIFAR-10 (He et al. 2016, section 4.2): ResNet-20, -32, -56, ...
 
     A 3x3 convolution with ``width`` filters (16 in the paper), then three
@@ -158,13 +158,13 @@ def build_resnet(*, input_shape, num_classes, regularization, width=None, depth=
     rates = layers.drop_path_rates(3 * blocks)
 
     inputs = keras.Input(input_shape)
-    x = layers.conv_norm_act(inputs, width, in_block=False, name="stem")
+    x = layers.conv_norm_act(inputs, width, activation=activation, in_block=False, name="stem")
     index = 0
     for stage in range(1, 4):
         filters = width * 2 ** (stage - 1)
         for block in range(1, blocks + 1):
             strides = 2 if stage > 1 and block == 1 else 1
-            x = _basic_block(x, filters, strides, rates[index], layers, f"stage{stage}_block{block}")
+            x = _basic_block(x, filters, strides, rates[index], layers, f"stage{stage}_block{block}", activation)
             index += 1
         x = layers.block_dropout(x, name=f"stage{stage}_dropout")
     x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)

@@ -65,11 +65,14 @@ class ModelConfig:
     name: str = "cnn"
     width: int = 0
     depth: int = 0
+    activation: str = ""  # "" = the builder's own (ReLU; GELU for "fast")
 
     def __post_init__(self):
-        from kerasreg.architectures import model_names
+        from kerasreg.architectures import ACTIVATIONS, model_names
 
         check_choice("model.name", self.name, tuple(model_names()))
+        if self.activation:
+            check_choice("model.activation", self.activation, ACTIVATIONS)
         for name in ("width", "depth"):
             if getattr(self, name) != 0:
                 check_positive_int(f"model.{name}", getattr(self, name))

@@ -141,6 +141,7 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot):
             width=config.model.width or None,
             depth=config.model.depth or None,
             seed=config.training.seed,
+            activation=config.model.activation or None,
         )
         schedule = create_schedule(with_run_length(config.schedule, config.training.epochs), steps_per_epoch)
         optimizer = create_optimizer(_optimizer_config(config), schedule)

@@ -94,3 +94,21 @@ def test_mixed_precision_keeps_float32_logits():
     assert model.get_layer("stem").compute_dtype == "float16"
     assert keras.backend.standardize_dtype(model.output.dtype) == "float32"
     fit_one_step(model)
+
+
+@pytest.mark.parametrize("name, default", [("cnn", "relu"), ("resnet", "relu"), ("fast", "gelu")])
+def test_activation_replaces_the_builders_own_everywhere(name, default):
+    def activations(model):
+        return {layer.get_config()["activation"] for layer in model.layers if isinstance(layer, keras.layers.Activation)}
+
+    kwargs = dict(input_shape=(32, 32, 3), num_classes=10, regularization=Regularization(), width=8, seed=0)
+    assert activations(build_model(name, **kwargs)) == {default}
+    other = "silu" if default == "relu" else "relu"
+    model = build_model(name, activation=other, **kwargs)
+    assert activations(model) == {other}
+    assert model.output_shape == (None, 10)
+
+
+def test_unknown_activation_is_rejected_with_the_allowed_ones():
+    with pytest.raises(ValueError, match=r"argument `activation`.*'elu', 'gelu', 'relu', 'silu'.*Received: activation='tanh'"):
+        build_model("fast", input_shape=(32, 32, 3), num_classes=10, regularization=Regularization(), activation="tanh")
