@@ -85,7 +85,7 @@ def main(argv=None):
         f"command: python {' '.join(shlex.quote(a) for a in sys.argv)}",
         f"machine: {machine()}; commit {commit()}",
         "",
-        "| seed | wall time | test accuracy | val accuracy | train images/s | fraction of peak | epochs |",
+        "| seed | wall time | test accuracy | val accuracy | train images/s | FLOP/s as a fraction of the fp32 peak | epochs |",
         "|---|---|---|---|---|---|---|",
     ]
     lines += [f"| {s} | {w:.0f} s ({w / 60:.1f} min) | {a:.4f} | {v:.4f} | {i:.0f} | {f:.0%} | {e} |" for s, w, a, v, i, f, e in rows]

@@ -19,7 +19,9 @@ from kerasreg.validation import (
     invalid_argument,
 )
 
-MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16")
+# "auto": mixed_bfloat16 on a CPU with native bfloat16, else none (`kerasreg.recipes.hardware`).
+MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16", "auto")
+TEST_TIME_AUGMENTATIONS = ("none", "flip")
 
 
 def _non_negative(name, value):
@@ -89,6 +91,9 @@ class TrainingConfig:
     early_stopping_patience: int = 0  # epochs without val improvement; 0 = off
     mixed_precision: str = "none"
     jit_compile: bool = False  # off by default: 3.5x slower on CPU when measured
+    # Test-time augmentation of the final test evaluation: "flip" averages the
+    # logits of each image and its mirror image (validation stays plain).
+    test_time_augmentation: str = "none"
 
     def __post_init__(self):
         check_positive_int("training.epochs", self.epochs)
@@ -101,6 +106,7 @@ class TrainingConfig:
             check_positive_int("training.early_stopping_patience", self.early_stopping_patience)
         check_choice("training.mixed_precision", self.mixed_precision, MIXED_PRECISION)
         check_bool("training.jit_compile", self.jit_compile)
+        check_choice("training.test_time_augmentation", self.test_time_augmentation, TEST_TIME_AUGMENTATIONS)
 
 
 @dataclass

@@ -39,7 +39,7 @@ def _common_flags(parser, recipe):
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--logdir", help="root of the run directories (default logs)")
-    parser.add_argument("--mixed-precision", choices=("none", "mixed_float16", "mixed_bfloat16"))
+    parser.add_argument("--mixed-precision", choices=("none", "mixed_float16", "mixed_bfloat16", "auto"))
     parser.add_argument("--jit", action="store_true", default=None, help="XLA-compile the train step (off by default)")
 
 
@@ -73,6 +73,7 @@ def _default_preset(recipe, log):
 def resolve_config(recipe, args, log=print):
     """Recipe defaults -> preset -> --config TOML -> --set -> direct flags."""
     from kerasreg.config import read_toml, resolve
+    from kerasreg.recipes.hardware import resolve_auto_precision
     from kerasreg.schedules import with_run_length
 
     preset = args.preset or _default_preset(recipe, log)
@@ -88,8 +89,10 @@ def resolve_config(recipe, args, log=print):
         "training.jit_compile": args.jit,
     }
     config = resolve(config, toml=toml, toml_origin=args.config, overrides=args.overrides, flags=flags)
-    # Derived values belong in the recorded config: the schedule spans the run.
+    # Derived values belong in the recorded config: the schedule spans the
+    # run, and "auto" precision is what this machine chose.
     config.schedule = with_run_length(config.schedule, config.training.epochs)
+    resolve_auto_precision(config, log)
     return config
 
 
@@ -146,7 +149,7 @@ def _evaluate(recipe, args):
         raise ConfigError(f"{args.run_dir} has no saved model (model.keras); did the run finish?")
     prepared = engine.prepare(config, recipe)
     model = keras.models.load_model(model_path)
-    metrics = model.evaluate(prepared.test, verbose=0, return_dict=True)
+    metrics = engine.evaluation_model(model, config).evaluate(prepared.test, verbose=0, return_dict=True)
     print(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2))
 
 

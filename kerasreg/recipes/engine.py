@@ -21,6 +21,7 @@ from kerasreg.architectures import build_model
 from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes import checkpoint, multi_worker
+from kerasreg.recipes.hardware import resolve_auto_precision
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 
@@ -181,6 +182,7 @@ def prepare(config, recipe, first_epoch=0):
     """
     strategy, workers = distribution_strategy()
     keras.utils.set_random_seed(config.training.seed)
+    resolve_auto_precision(config)  # for callers that did not resolve through the CLI
     # Always set: a policy left over from an earlier run in this process must not leak in.
     policy = config.training.mixed_precision
     keras.config.set_dtype_policy("float32" if policy == "none" else policy)
@@ -252,6 +254,29 @@ class _TimeAndNaN(keras.callbacks.Callback):
             raise FloatingPointError(
                 f"the training loss became {float(loss)} at step {batch + 1} of epoch {self._epoch + 1}"
             )
+
+
+def evaluation_model(model, config):
+    """The model the test set is evaluated with (``training.test_time_augmentation``).
+
+    ``"none"``: ``model`` itself. ``"flip"``: a model returning the mean of
+    the logits of each image and of its horizontal mirror (as airbench
+    does), compiled with ``model``'s loss and accuracy.
+    """
+    import tensorflow as tf
+
+    if config.training.test_time_augmentation == "none":
+        return model
+    strategy = model.distribute_strategy
+    with strategy.scope():
+        inputs = keras.Input(model.input_shape[1:])
+        mirrored = keras.ops.flip(inputs, axis=2)  # channels last: axis 2 is the width
+        logits = keras.layers.Average(dtype="float32", name="flip_average")([model(inputs), model(mirrored)])
+        wrapped = keras.Model(inputs, logits, name=f"{model.name}_flip_tta")
+        wrapped.compile(loss=model.loss, metrics=["accuracy"])
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        multi_worker.adapt_model(wrapped, strategy)
+    return wrapped
 
 
 def _test_predictions(model, test, one_hot):
@@ -335,8 +360,9 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
             raise
     history = saver.history
 
-    test_metrics = model.evaluate(prepared.test, verbose=0, return_dict=True)
-    labels, predicted = _test_predictions(model, prepared.test, prepared.one_hot)
+    evaluated = evaluation_model(model, config)
+    test_metrics = evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
+    labels, predicted = _test_predictions(evaluated, prepared.test, prepared.one_hot)
     # The checkpoint's history spans the epochs before a resume too.
     epochs_run = len(history.get("loss", []))
     last = {k: v[-1] for k, v in history.items() if v}

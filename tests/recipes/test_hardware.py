@@ -1,0 +1,41 @@
+"""`mixed_precision = "auto"`: bfloat16 only where the CPU runs it natively."""
+
+from kerasreg.config import ExperimentConfig, resolve
+from kerasreg.recipes import hardware
+
+
+def write_cpuinfo(path, flags):
+    path.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 {flags}\n\nprocessor\t: 1\nflags\t\t: fpu\n")
+    return str(path)
+
+
+def test_reads_the_bfloat16_flags(tmp_path):
+    assert hardware.cpu_bfloat16_support(write_cpuinfo(tmp_path / "a", "avx512f amx_bf16 avx512_bf16")) == ("amx_bf16", "avx512_bf16")
+    assert hardware.cpu_bfloat16_support(write_cpuinfo(tmp_path / "b", "avx2 avx512f")) == ()
+    assert hardware.cpu_bfloat16_support(str(tmp_path / "missing")) == ()
+
+
+def auto_config():
+    return resolve(ExperimentConfig(), overrides=['training.mixed_precision="auto"'])
+
+
+def test_auto_picks_bfloat16_with_native_support_and_says_why(monkeypatch):
+    messages = []
+    monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ("amx_bf16",))
+    config = hardware.resolve_auto_precision(auto_config(), messages.append)
+    assert config.training.mixed_precision == "mixed_bfloat16"
+    assert messages == ["mixed precision: mixed_bfloat16 (the CPU has amx_bf16; choose with --mixed-precision)"]
+
+
+def test_auto_is_float32_without_native_support(monkeypatch):
+    messages = []
+    monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ())
+    config = hardware.resolve_auto_precision(auto_config(), messages.append)
+    assert config.training.mixed_precision == "none"
+    assert "no native bfloat16" in messages[0]
+
+
+def test_an_explicit_choice_is_kept(monkeypatch):
+    monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ("amx_bf16",))
+    config = resolve(ExperimentConfig(), overrides=['training.mixed_precision="none"'])
+    assert hardware.resolve_auto_precision(config, print).training.mixed_precision == "none"
