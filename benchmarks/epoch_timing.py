@@ -1,5 +1,10 @@
 """Shared by the engine benchmarks: steady-state epoch times of recipe runs, in interleaved rounds.
 
+`add_run_arguments` and `cpu_preset_config` give every benchmark the same
+command line (``--data``, ``--examples``, ``--epochs``, ``--rounds``,
+``--set``, ``--quick``) and the same cpu-preset config built through the
+recipe's own CLI resolution; `train_with_timer` runs the engine on it.
+
 `EpochTimer` records each epoch's wall time (``on_epoch_begin`` to
 ``on_epoch_end``, validation included); the first epoch of a fit (tracing,
 pipeline warm-up) is left out of the steady state. `interleaved` runs every
@@ -75,3 +80,47 @@ def commit():
                               cwd=Path(__file__).parent, check=True).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def add_run_arguments(parser):
+    """The arguments every engine benchmark takes."""
+    parser.add_argument("--data", default="synthetic", help="--data of the recipe (default: synthetic)")
+    parser.add_argument("--examples", type=int, default=12800, help="training examples used (data.train_subset)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (the first is left out)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="passed to the recipe")
+    parser.add_argument("--quick", action="store_true", help="synthetic data, 2,560 examples, 3 epochs, 1 round")
+    return parser
+
+
+def parse_run_arguments(parser, argv):
+    args = add_run_arguments(parser).parse_args(argv)
+    if args.quick:
+        args.data, args.examples, args.epochs, args.rounds = "synthetic", 2560, 3, 1
+    return args
+
+
+def cpu_preset_config(args, logdir, *assignments):
+    """The cpu preset resolved as ``python -m kerasreg.recipes.cifar`` would, on ``args.examples`` images."""
+    from kerasreg.recipes.cifar import RECIPE
+    from kerasreg.recipes.cli import build_parser, resolve_config
+
+    argv = ["train", "--preset", "cpu", "--data", args.data, "--epochs", str(args.epochs), "--logdir", logdir,
+            "--set", f"data.train_subset={args.examples}"]  # fmt: skip
+    for assignment in [*assignments, *args.set]:
+        argv += ["--set", assignment]
+    config = resolve_config(RECIPE, build_parser(RECIPE).parse_args(argv), log=lambda *_: None)
+    if config.data.source == "synthetic":
+        config.data.synthetic_examples = args.examples
+    return config
+
+
+def train_with_timer(config):
+    """A variant for `interleaved`: `engine.train` on ``config``, timed by the given `EpochTimer`."""
+    from kerasreg.recipes import engine
+    from kerasreg.recipes.cifar import RECIPE
+
+    def run(timer):
+        engine.train(config, RECIPE, log=lambda *_: None, callbacks=[timer])
+
+    return run

@@ -29,29 +29,15 @@ import statistics
 import sys
 import tempfile
 
-from epoch_timing import commit, interleaved, machine
+from epoch_timing import commit, cpu_preset_config, interleaved, machine, parse_run_arguments, train_with_timer
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from kerasreg.recipes import engine  # noqa: E402
 from kerasreg.recipes.cifar import RECIPE  # noqa: E402
-from kerasreg.recipes.cli import build_parser, resolve_config  # noqa: E402
 
 TARGET = 0.97
-
-
-def config_for(args, logdir):
-    argv = ["train", "--preset", "cpu", "--data", args.data, "--epochs", str(args.epochs), "--logdir", logdir,
-            "--set", f"data.train_subset={args.examples}", "--set", "logging.tensorboard=false"]  # fmt: skip
-    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(argv), log=lambda *_: None)
-
-
-def run_engine(config):
-    def run(timer):
-        engine.train(config, RECIPE, log=lambda *_: None, callbacks=[timer])
-
-    return run
 
 
 def run_plain(config):
@@ -81,22 +67,10 @@ def run_plain(config):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="synthetic", help="--data of the recipe (default: synthetic)")
-    parser.add_argument("--examples", type=int, default=12800, help="training examples used (data.train_subset)")
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (the first is left out)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="synthetic data, 2,560 examples, 3 epochs, 1 round")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.data, args.examples, args.epochs, args.rounds = "synthetic", 2560, 3, 1
-    if args.data == "synthetic":
-        args.examples = min(args.examples, 20000)
+    args = parse_run_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]), argv)
     with tempfile.TemporaryDirectory() as logdir:
-        config = config_for(args, logdir)
-        if config.data.source == "synthetic":
-            config.data.synthetic_examples = args.examples
-        times = interleaved({"engine": run_engine(config), "plain": run_plain(config)}, args.rounds)
+        config = cpu_preset_config(args, logdir, "logging.tensorboard=false")
+        times = interleaved({"engine": train_with_timer(config), "plain": run_plain(config)}, args.rounds)
     engine_time = statistics.median(times["engine"])
     plain_time = statistics.median(times["plain"])
     ratio = plain_time / engine_time

@@ -23,45 +23,20 @@ import statistics
 import sys
 import tempfile
 
-from epoch_timing import commit, interleaved, machine
-
-from kerasreg.recipes import engine  # noqa: E402
-from kerasreg.recipes.cifar import RECIPE  # noqa: E402
-from kerasreg.recipes.cli import build_parser, resolve_config  # noqa: E402
-
-
-def run(args, logdir, policy, activation):
-    argv = ["train", "--preset", "cpu", "--data", args.data, "--epochs", str(args.epochs), "--logdir", logdir,
-            "--set", f"data.train_subset={args.examples}", "--mixed-precision", policy,
-            "--set", f"model.activation={activation}"]  # fmt: skip
-    for assignment in args.set:
-        argv += ["--set", assignment]
-    config = resolve_config(RECIPE, build_parser(RECIPE).parse_args(argv), log=lambda *_: None)
-    if config.data.source == "synthetic":
-        config.data.synthetic_examples = args.examples
-
-    def train(timer):
-        engine.train(config, RECIPE, log=lambda *_: None, callbacks=[timer])
-
-    return train
+from epoch_timing import commit, cpu_preset_config, interleaved, machine, parse_run_arguments, train_with_timer
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="synthetic", help="--data of the recipe (default: synthetic)")
-    parser.add_argument("--examples", type=int, default=12800, help="training examples used (data.train_subset)")
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (the first is left out)")
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--policies", nargs="+", default=["none", "mixed_bfloat16"])
     parser.add_argument("--activations", nargs="+", default=["gelu", "relu"])
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="passed to the recipe")
-    parser.add_argument("--quick", action="store_true", help="synthetic data, 2,560 examples, 3 epochs, 1 round")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.data, args.examples, args.epochs, args.rounds = "synthetic", 2560, 3, 1
+    args = parse_run_arguments(parser, argv)
     with tempfile.TemporaryDirectory() as logdir:
-        variants = {f"{policy} {activation}": run(args, logdir, policy, activation)
-                    for policy in args.policies for activation in args.activations}  # fmt: skip
+        variants = {
+            f"{policy} {activation}": train_with_timer(cpu_preset_config(
+                args, logdir, f"training.mixed_precision={policy}", f"model.activation={activation}"))
+            for policy in args.policies for activation in args.activations
+        }  # fmt: skip
         times = interleaved(variants, args.rounds)
     medians = {name: statistics.median(t) for name, t in times.items()}
     first = next(iter(medians))

@@ -20,40 +20,17 @@ import statistics
 import sys
 import tempfile
 
-from epoch_timing import commit, interleaved, machine
-
-from kerasreg.recipes import engine  # noqa: E402
-from kerasreg.recipes.cifar import RECIPE  # noqa: E402
-from kerasreg.recipes.cli import build_parser, resolve_config  # noqa: E402
+from epoch_timing import commit, cpu_preset_config, interleaved, machine, parse_run_arguments, train_with_timer
 
 TARGET = 0.02
 
 
-def run(args, logdir, tensorboard):
-    argv = ["train", "--preset", "cpu", "--data", args.data, "--epochs", str(args.epochs), "--logdir", logdir,
-            "--set", f"data.train_subset={args.examples}", "--set", f"logging.tensorboard={str(tensorboard).lower()}"]  # fmt: skip
-    config = resolve_config(RECIPE, build_parser(RECIPE).parse_args(argv), log=lambda *_: None)
-    if config.data.source == "synthetic":
-        config.data.synthetic_examples = args.examples
-
-    def train(timer):
-        engine.train(config, RECIPE, log=lambda *_: None, callbacks=[timer])
-
-    return train
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="synthetic", help="--data of the recipe (default: synthetic)")
-    parser.add_argument("--examples", type=int, default=12800, help="training examples used (data.train_subset)")
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per run (the first is left out)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="synthetic data, 2,560 examples, 3 epochs, 1 round")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.data, args.examples, args.epochs, args.rounds = "synthetic", 2560, 3, 1
+    args = parse_run_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]), argv)
     with tempfile.TemporaryDirectory() as logdir:
-        times = interleaved({"tensorboard": run(args, logdir, True), "none": run(args, logdir, False)}, args.rounds)
+        variants = {name: train_with_timer(cpu_preset_config(args, logdir, f"logging.tensorboard={name == 'tensorboard'}".lower()))
+                    for name in ("tensorboard", "none")}  # fmt: skip
+        times = interleaved(variants, args.rounds)
     with_logging = statistics.median(times["tensorboard"])
     without = statistics.median(times["none"])
     extra = with_logging / without - 1
