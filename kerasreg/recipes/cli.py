@@ -110,10 +110,14 @@ def _config_of_run(run_dir):
 
 
 def _train(recipe, args):
+    from kerasreg.config import ConfigError
     from kerasreg.recipes import engine
 
     if args.resume:
         config = _config_of_run(args.resume)
+        if os.path.exists(os.path.join(args.resume, "results.json")):
+            # Its test set was evaluated once already; re-evaluating is `evaluate`'s job.
+            raise ConfigError(f"run {args.resume} already finished (results.json exists); use: evaluate {args.resume}")
         run_dir, results = engine.train(config, recipe, resume_dir=args.resume)
     else:
         config = resolve_config(recipe, args)

@@ -60,3 +60,7 @@ def test_killed_run_resumes_to_the_same_epochs_and_metrics(tmp_path):
         for name, value in expected[part].items():
             assert abs(results[part][name] - value) <= 1e-5 * max(1.0, abs(value)), (part, name, results[part], expected[part])
     assert results["best_validation_accuracy"] == expected["best_validation_accuracy"]
+
+    again = run_cli("--resume", str(run_dir), cwd=killed_dir)
+    assert again.returncode == 2 and "already finished" in again.stderr and "evaluate" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1, again.stderr
