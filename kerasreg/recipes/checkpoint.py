@@ -33,6 +33,11 @@ from kerasreg.recipes.run_files import write_json_atomic
 STATE_FILE = "state.json"
 
 
+def folder_of(run_dir):
+    """Where a run directory keeps its checkpoint."""
+    return os.path.join(run_dir, "checkpoint")
+
+
 def seed_states(model):
     """The state variables of every `keras.random.SeedGenerator` in ``model``, in a fixed order."""
     weights = {id(variable) for variable in model.weights}

@@ -302,9 +302,8 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
     """
     from kerasreg.reporting import RunLogger, confusion_matrix
 
-    folder = os.path.join(resume_dir, "checkpoint") if resume_dir else None
-    state = checkpoint.load_state(folder) if resume_dir else None
-    state = state or {}
+    folder = checkpoint.folder_of(resume_dir) if resume_dir else None
+    state = (checkpoint.load_state(folder) if resume_dir else None) or {}
     done = state.get("epoch", 0)
     finished = state.get("stopped", False) or done >= config.training.epochs
     prepared = prepare(config, recipe, first_epoch=0 if finished else done)
@@ -313,7 +312,7 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
     if not prepared.chief:
         # Only the chief (worker 0) writes the run; the others checkpoint to scratch.
         run_dir = tempfile.mkdtemp(prefix=f"kerasreg-worker{prepared.workers[1]}-")
-        folder = os.path.join(run_dir, "checkpoint")
+        folder = checkpoint.folder_of(run_dir)
         log(f"worker {prepared.workers[1]} of {prepared.workers[0]}: worker 0 writes the run")
     elif resume_dir:
         run_dir = resume_dir
@@ -322,7 +321,7 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
         run_dir = create_run_dir(config.logging.logdir, recipe.name, config)
         log(f"run directory: {run_dir}")
         write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
-        folder = os.path.join(run_dir, "checkpoint")
+        folder = checkpoint.folder_of(run_dir)
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
     timer = _TimeAndNaN(state.get("train_seconds", 0.0))
     extra_callbacks, callbacks = list(callbacks), [timer]

@@ -47,7 +47,7 @@ def cluster():
             '{"cluster": {"worker": ["host:port", ...]}, "task": {"type": "worker", "index": 0}} '
             f"({type(error).__name__}: {error})"
         ) from None
-    if set(spec["cluster"]) - {"worker", "chief"} or "chief" in spec["cluster"]:
+    if set(spec["cluster"]) != {"worker"}:
         raise ConfigError(f"TF_CONFIG cluster has {sorted(spec['cluster'])}; kerasreg uses workers only (worker 0 is the chief)")
     if task.get("type") != "worker" or not 0 <= index < len(workers):
         raise ConfigError(f"TF_CONFIG task {task} is not one of the {len(workers)} workers")
