@@ -18,33 +18,15 @@ and backward, per training image; ``--peak-gflops`` is the machine's peak,
 """
 
 import argparse
-import json
 import os
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from epoch_timing import commit, machine
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_seed(args, seed, logdir):
-    command = [sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", "cpu", "--data", args.data,
-               "--seed", str(seed), "--logdir", logdir, "--set", f"logging.run_name=seed{seed}"]  # fmt: skip
-    for assignment in args.set:
-        command += ["--set", assignment]
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"seed {seed} failed ({result.returncode}): {result.stderr.strip().splitlines()[-1:]}")
-    results = json.loads((Path(logdir) / "cifar" / f"seed{seed}" / "results.json").read_text())
-    return wall, results
+from preset_runs import run_preset, warm_cache
 
 
 def flops_per_training_image(results):
@@ -65,16 +47,16 @@ def main(argv=None):
     parser.add_argument("--peak-gflops", type=float, default=192.0)
     parser.add_argument("--budget-minutes", type=float, default=15.0)
     parser.add_argument("--output", help="also write the table (Markdown) here")
+    parser.add_argument("--keep", metavar="LOGDIR", help="keep the runs under LOGDIR/cifar/seedS (default: a temporary folder)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
     rows = []
-    with tempfile.TemporaryDirectory() as logdir:
-        # Warm the decode cache, as the budget counts runs after the first.
-        subprocess.run([sys.executable, "-c", f"from kerasreg.data import load_dataset; load_dataset({args.data!r})"],
-                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        logdir = args.keep or scratch
+        warm_cache(args.data)
         for seed in args.seeds:
-            wall, results = run_seed(args, seed, logdir)
+            wall, results = run_preset(args.data, seed, logdir, f"seed{seed}", args.set)
             flops = flops_per_training_image(results)
             ips = results["images_per_second"]
             rows.append((seed, wall, results["test"]["accuracy"], results["validation"]["accuracy"], ips,

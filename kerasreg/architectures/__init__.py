@@ -1,12 +1,13 @@
 """kerasreg.architectures: the model registry of the recipe engine.
 
-`build_model(name, ...)` builds a registered model (``cnn``, ``resnet``,
-``fast``) with the options of a `Regularization` (the experiment config's
+`build_model(name, ...)` builds a registered model (``airbench``, ``cnn``,
+``fast``, ``resnet``) with the options of a `Regularization` (the experiment config's
 ``regularization`` section) applied the same way in every builder through
 `RegularizedLayers`. Models return logits. `estimate_flops` counts their
-multiply-adds.
+multiply-adds; `whiten_stem` makes a stem a frozen patch-whitening layer.
 """
 
+from kerasreg.architectures.airbench import build_airbench
 from kerasreg.architectures.cnn import build_cnn
 from kerasreg.architectures.fast import build_fast
 from kerasreg.architectures.flops import estimate_flops
@@ -19,6 +20,7 @@ from kerasreg.architectures.regularization import (
     RegularizedLayers,
 )
 from kerasreg.architectures.resnet import IdentityShortcut, build_resnet
+from kerasreg.architectures.whitening import patch_whitening, whiten_stem
 
 __all__ = [
     "BN_POSITIONS",
@@ -29,11 +31,14 @@ __all__ = [
     "PLACEMENTS",
     "Regularization",
     "RegularizedLayers",
+    "build_airbench",
     "build_cnn",
     "build_fast",
     "build_model",
     "build_resnet",
     "estimate_flops",
     "model_names",
+    "patch_whitening",
     "register_model",
+    "whiten_stem",
 ]

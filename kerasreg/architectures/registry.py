@@ -4,13 +4,14 @@ import numbers
 
 import keras
 
+from kerasreg.architectures.airbench import build_airbench
 from kerasreg.architectures.cnn import build_cnn
 from kerasreg.architectures.fast import build_fast
 from kerasreg.architectures.regularization import as_regularization
 from kerasreg.architectures.resnet import build_resnet
 from kerasreg.validation import check_choice, check_positive_int, check_seed, invalid_argument
 
-MODELS = {"cnn": build_cnn, "fast": build_fast, "resnet": build_resnet}
+MODELS = {"airbench": build_airbench, "cnn": build_cnn, "fast": build_fast, "resnet": build_resnet}
 # What `build_model(activation=...)` accepts (Keras activation names).
 ACTIVATIONS = ("elu", "gelu", "relu", "silu")
 
@@ -86,7 +87,9 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
     - ``"resnet"``: ResNet v1 for CIFAR, ``depth`` = 6n + 2 (20; 32, 56, ...),
       ``width`` (16) filters in the first stage.
     - ``"fast"``: an airbench-style net for CPUs, ``width`` (64) filters in
-      the first block; no ``depth``.
+      the first block, 16x16 maps after a stride-2 stem; no ``depth``.
+    - ``"airbench"``: airbench94's net at full resolution (31x31 after a
+      2x2 stem), ``width`` (64); ~3x the compute of ``fast``; no ``depth``.
 
     Args:
         name: A registered model name (`model_names()`).
@@ -100,7 +103,7 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
         seed: None or an integer >= 0; seeds the kernel initializers and
             stochastic layers, so the same seed gives the same model.
         activation: None (the builder's own: ReLU for ``cnn`` and
-            ``resnet``, GELU for ``fast``) or one of `ACTIVATIONS`, used
+            ``resnet``, GELU for ``fast`` and ``airbench``) or one of `ACTIVATIONS`, used
             after every hidden conv; passed only to builders when given.
 
     Returns:

@@ -360,6 +360,7 @@ class RegularizedLayers:
         activation="relu",
         padding="same",
         in_block=True,
+        pool_size=None,
         name,
     ):
         """Convolution, batch norm and activation in the configured order.
@@ -367,8 +368,10 @@ class RegularizedLayers:
         ``before_activation``: conv-BN-act; ``after_activation``: conv-act-BN;
         no batch norm: conv-act. With ``activation=None`` (the last conv of a
         residual branch) it is conv-BN whatever the position. The conv has a
-        bias only when no batch norm follows it directly. Layers are named
-        ``name``, ``name + "_bn"`` and ``name + "_act"``.
+        bias only when no batch norm follows it directly. ``pool_size`` puts
+        a max-pool (``"valid"``: odd sizes round down) right after the conv, so batch norm
+        and activation run on the smaller map (airbench's order). Layers are
+        named ``name``, ``name + "_pool"``, ``name + "_bn"`` and ``name + "_act"``.
         """
         reg = self.regularization
         norm_first = reg.batch_norm and (
@@ -383,6 +386,8 @@ class RegularizedLayers:
             in_block=in_block,
             name=name,
         )(x)
+        if pool_size is not None:
+            x = keras.layers.MaxPooling2D(pool_size, name=f"{name}_pool")(x)
         if norm_first:
             x = self.norm(name=f"{name}_bn")(x)
         if activation is not None:

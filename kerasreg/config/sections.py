@@ -67,12 +67,16 @@ class ModelConfig:
     name: str = "cnn"
     width: int = 0
     depth: int = 0
-    activation: str = ""  # "" = the builder's own (ReLU; GELU for "fast")
+    activation: str = ""  # "" = the builder's own (ReLU; GELU for "fast" and "airbench")
+    # Set the stem to patch whitening of the training images and freeze it
+    # (`kerasreg.architectures.whiten_stem`; "airbench" only).
+    whitening: bool = False
 
     def __post_init__(self):
         from kerasreg.architectures import ACTIVATIONS, model_names
 
         check_choice("model.name", self.name, tuple(model_names()))
+        check_bool("model.whitening", self.whitening)
         if self.activation:
             check_choice("model.activation", self.activation, ACTIVATIONS)
         for name in ("width", "depth"):

@@ -57,6 +57,11 @@ def build_parser(recipe):
     find.add_argument("--steps", type=int, default=100)
     evaluate = commands.add_parser("evaluate", help="re-evaluate a finished run on its test set", allow_abbrev=False)
     evaluate.add_argument("run_dir", metavar="RUN_DIR")
+    evaluate.add_argument(
+        "--test-time-augmentation",
+        choices=("none", "flip"),
+        help="override the run's training.test_time_augmentation (e.g. 'none' to see what 'flip' bought)",
+    )
     return parser
 
 
@@ -148,6 +153,8 @@ def _evaluate(recipe, args):
     from kerasreg.recipes import engine
 
     config = _config_of_run(args.run_dir)
+    if args.test_time_augmentation is not None:
+        config.training.test_time_augmentation = args.test_time_augmentation
     model_path = os.path.join(args.run_dir, "model.keras")
     if not os.path.isfile(model_path):
         raise ConfigError(f"{args.run_dir} has no saved model (model.keras); did the run finish?")

@@ -17,7 +17,7 @@ import time
 import keras
 import numpy as np
 
-from kerasreg.architectures import build_model
+from kerasreg.architectures import build_model, whiten_stem
 from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes import checkpoint, multi_worker
@@ -132,7 +132,22 @@ def _labels_one_hot(dataset, num_classes):
     return dataset.map(lambda x, y: (x, tf.one_hot(tf.cast(y, "int32"), num_classes)))
 
 
-def _compiled_model(config, dataset, steps_per_epoch, one_hot):
+# Training images the whitening stem is estimated from (airbench uses 5,000).
+WHITENING_IMAGES = 5000
+
+
+def _whiten(model, config, x_train):
+    try:
+        # Scaled as the pipeline scales them; the first images of a seeded split.
+        whiten_stem(model, x_train[:WHITENING_IMAGES].astype("float32") / 255.0)
+    except ValueError:
+        raise ConfigError(
+            "model.whitening=true needs a model whose stem is sized for patch whitening (model.name='airbench'). "
+            f"Received: model.name={config.model.name!r}"
+        ) from None
+
+
+def _compiled_model(config, dataset, steps_per_epoch, one_hot, x_train):
     try:
         model = build_model(
             config.model.name,
@@ -144,6 +159,8 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot):
             seed=config.training.seed,
             activation=config.model.activation or None,
         )
+        if config.model.whitening:
+            _whiten(model, config, x_train)
         schedule = create_schedule(with_run_length(config.schedule, config.training.epochs), steps_per_epoch)
         optimizer = create_optimizer(_optimizer_config(config), schedule)
     except ValueError as error:
@@ -221,7 +238,7 @@ def prepare(config, recipe, first_epoch=0):
 
     # Variables (model, optimizer, metrics) live under the strategy's scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        model, schedule = _compiled_model(config, dataset, steps_per_epoch, one_hot)
+        model, schedule = _compiled_model(config, dataset, steps_per_epoch, one_hot, x_train)
     if workers is not None:
         train, validation, test = (multi_worker.shard_by_data(d) for d in (train, validation, test))
         multi_worker.adapt_model(model, strategy)

@@ -8,7 +8,7 @@ RGB = (32, 32, 3)  # CIFAR
 GRAY = (28, 28, 1)  # Fashion-MNIST
 BATCH = 4
 # Small sizes of each builder, for fast tests.
-SMALL = {"cnn": {"width": 4, "depth": 2}, "resnet": {"width": 4, "depth": 8}, "fast": {"width": 4}}
+SMALL = {"airbench": {"width": 4}, "cnn": {"width": 4, "depth": 2}, "resnet": {"width": 4, "depth": 8}, "fast": {"width": 4}}
 
 
 def images(shape=RGB, batch=BATCH, seed=0):

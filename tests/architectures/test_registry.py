@@ -8,11 +8,11 @@ from kerasreg.architectures import MODELS, Regularization, build_model, model_na
 from kerasreg.models import MultiSampleModel
 from tests.architectures.harness import GRAY, NUM_CLASSES, RGB, SMALL, fit_one_step, images
 
-DEFAULT_NAMES = {"cnn": "cnn-3", "resnet": "resnet-20", "fast": "fast"}
+DEFAULT_NAMES = {"airbench": "airbench", "cnn": "cnn-3", "resnet": "resnet-20", "fast": "fast"}
 
 
 def test_model_names():
-    assert model_names() == ("cnn", "fast", "resnet")
+    assert model_names() == ("airbench", "cnn", "fast", "resnet")
 
 
 @pytest.mark.parametrize("name", model_names())
@@ -47,7 +47,7 @@ def test_regularization_as_a_mapping_or_none():
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        ({"name": "vgg"}, "Expected one of 'cnn', 'fast', 'resnet'. Received: name='vgg'"),
+        ({"name": "vgg"}, "Expected one of 'airbench', 'cnn', 'fast', 'resnet'. Received: name='vgg'"),
         ({"input_shape": (32, 32)}, "Received: input_shape=(32, 32)"),
         ({"input_shape": (32, 0, 3)}, "Received: input_shape=(32, 0, 3)"),
         ({"input_shape": 32}, "Received: input_shape=32"),
@@ -96,7 +96,7 @@ def test_mixed_precision_keeps_float32_logits():
     fit_one_step(model)
 
 
-@pytest.mark.parametrize("name, default", [("cnn", "relu"), ("resnet", "relu"), ("fast", "gelu")])
+@pytest.mark.parametrize("name, default", [("cnn", "relu"), ("resnet", "relu"), ("fast", "gelu"), ("airbench", "gelu")])
 def test_activation_replaces_the_builders_own_everywhere(name, default):
     def activations(model):
         return {layer.get_config()["activation"] for layer in model.layers if isinstance(layer, keras.layers.Activation)}

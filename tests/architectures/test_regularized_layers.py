@@ -47,7 +47,9 @@ def test_batch_norm_before_activation_drops_the_conv_bias(name):
     norms = _batch_norms(model)
     assert norms and not any(isinstance(layer, GhostBatchNormalization) for layer in norms)
     assert all(layer.momentum == 0.9 for layer in norms)
-    assert not any(layer.use_bias for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+    # airbench's stem has no batch norm after it (it is the whitening layer), so it keeps its bias.
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [layer.name for layer in convs if layer.use_bias] == (["stem"] if name == "airbench" else [])
 
 
 @pytest.mark.parametrize("name", model_names())

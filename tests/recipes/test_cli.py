@@ -79,6 +79,33 @@ def test_evaluate_reproduces_the_test_metrics(smoke_run):
     np.testing.assert_allclose(metrics["accuracy"], results["test"]["accuracy"], atol=1e-6)
 
 
+def test_evaluate_can_switch_test_time_augmentation(smoke_run):
+    """What flip TTA buys, measured on the same trained model: the mirrored logits averaged in."""
+    import keras
+
+    import kerasreg  # noqa: F401 - registers the layers for loading
+    from kerasreg.config import build
+    from kerasreg.recipes import engine
+    from kerasreg.recipes.cifar import RECIPE
+
+    cwd, _ = smoke_run
+    (run_dir,) = run_dirs(cwd)
+    result = run_cli("evaluate", str(run_dir), "--test-time-augmentation", "flip", cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads(result.stdout[result.stdout.index("{"):])
+
+    config = build(json.loads((run_dir / "config.json").read_text()))
+    config.data.cache_dir = str(cwd / "cache")
+    assert config.training.test_time_augmentation == "none"
+    test = engine.prepare(config, RECIPE).test
+    model = keras.models.load_model(run_dir / "model.keras")
+    x = np.concatenate([batch[0] for batch in test])
+    y = np.concatenate([batch[1] for batch in test])
+    logits = (model.predict(x, verbose=0) + model.predict(x[:, :, ::-1], verbose=0)) / 2
+    labels = y.argmax(1) if y.ndim == 2 else y
+    np.testing.assert_allclose(metrics["accuracy"], np.mean(logits.argmax(1) == labels), atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -92,6 +119,7 @@ def test_evaluate_reproduces_the_test_metrics(smoke_run):
         (["--set", "model.name=vgg99"], "model.name='vgg99'"),
         (["--set", "regularization.dropout=drop"], "dropout='drop'"),
         (["--set", "schedule.name=cosine_annealing"], "name='cosine_annealing'"),
+        (["--set", "model.whitening=true"], "model.whitening=true needs a model whose stem is sized for patch whitening"),
         (["--config", "missing.toml"], "config file not found: missing.toml"),
         (["--config", "bad.toml"], "not valid TOML"),
         (["--data", "no/such/path"], "no/such/path"),
