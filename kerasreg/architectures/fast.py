@@ -14,8 +14,8 @@ def build_fast(*, input_shape, num_classes, regularization, width=None, depth=No
     """A small fast network for a 2-core CPU, in the spirit of airbench.
 
     A 2x2 stride-2 "patchify" stem conv with ``width // 2`` filters (32x32
-    -> 16x16; airbench's 2x2 stem has stride 1, which would cost 4x the
-    compute), then three blocks with ``width``, ``4 * width`` and
+    -> 16x16; ``"airbench"`` is the full-resolution version, ~3x the
+    compute and the cpu preset's net), then three blocks with ``width``, ``4 * width`` and
     ``4 * width`` filters (64, 256, 256 by default), each
     ``[conv 3x3 - BN - GELU, max-pool 2, conv 3x3 - BN - GELU]``, global max
     pooling, and a bias-free `Dense` classifier whose logits are scaled by

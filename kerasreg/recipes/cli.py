@@ -1,4 +1,4 @@
-"""The command line every recipe shares: ``python -m kerasreg.recipes.<name> [train|find-lr|evaluate]``.
+"""The command line every recipe shares: ``python -m kerasreg.recipes.<name> [train|find-lr|evaluate|tune]``.
 
 Bad input (an unknown flag or config key, a wrong type, a missing file, a
 data path without images, a ``--resume`` of something that is not a run)
@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-COMMANDS = ("train", "find-lr", "evaluate")
+COMMANDS = ("train", "find-lr", "evaluate", "tune")
 EXIT_BAD_INPUT = 2
 
 
@@ -62,6 +62,21 @@ def build_parser(recipe):
         choices=("none", "flip"),
         help="override the run's training.test_time_augmentation (e.g. 'none' to see what 'flip' bought)",
     )
+    tune = commands.add_parser("tune", help="search hyperparameters with KerasTuner (space in TOML)", allow_abbrev=False)
+    _common_flags(tune, recipe)
+    tune.add_argument("--space", required=True, metavar="TOML", help=f"search space, e.g. recipes/{recipe.name}-tune.toml")
+    tune.add_argument("--tuner", choices=("random", "grid", "bayesian", "hyperband"), default="random")
+    tune.add_argument("--max-trials", type=int, default=10, help="trials of random, grid and bayesian (default 10)")
+    tune.add_argument("--max-consecutive-failures", type=int, default=3,
+                      help="stop the search after this many failed trials in a row (default 3)")
+    tune.add_argument("--median-stopping", action="store_true",
+                      help="stop a trial whose val accuracy at epoch k is below the median of completed trials at k")
+    tune.add_argument("--keep-checkpoints", choices=("best", "all"), default="best",
+                      help="trial checkpoints to keep (default: the best trial's only)")
+    tune.add_argument("--distributed", choices=("chief", "worker"),
+                      help="KerasTuner's distributed mode: the chief runs the oracle, workers run trials")
+    tune.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address (KERASTUNER_ORACLE_IP/PORT)")
+    tune.add_argument("--tuner-id", help="this worker's name (KERASTUNER_TUNER_ID; default worker-<pid>)")
     return parser
 
 
@@ -75,8 +90,12 @@ def _default_preset(recipe, log):
     return preset
 
 
-def resolve_config(recipe, args, log=print):
-    """Recipe defaults -> preset -> --config TOML -> --set -> direct flags."""
+def resolve_config(recipe, args, log=print, derive_schedule=True):
+    """Recipe defaults -> preset -> --config TOML -> --set -> direct flags.
+
+    ``derive_schedule=False`` leaves the schedule's run length for later
+    (a search sets it per trial, after the trial's own values).
+    """
     from kerasreg.config import read_toml, resolve
     from kerasreg.recipes.hardware import resolve_auto_precision
     from kerasreg.schedules import with_run_length
@@ -96,7 +115,8 @@ def resolve_config(recipe, args, log=print):
     config = resolve(config, toml=toml, toml_origin=args.config, overrides=args.overrides, flags=flags)
     # Derived values belong in the recorded config: the schedule spans the
     # run, and "auto" precision is what this machine chose.
-    config.schedule = with_run_length(config.schedule, config.training.epochs)
+    if derive_schedule:
+        config.schedule = with_run_length(config.schedule, config.training.epochs)
     resolve_auto_precision(config, log)
     return config
 
@@ -164,10 +184,69 @@ def _evaluate(recipe, args):
     print(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2))
 
 
+def _distributed_environment(args):
+    """Sets KerasTuner's chief/worker variables from the flags (the variables may also be set directly)."""
+    from kerasreg.config import ConfigError
+
+    if args.oracle:
+        host, _, port = args.oracle.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"--oracle expects HOST:PORT; got {args.oracle!r}")
+        os.environ["KERASTUNER_ORACLE_IP"], os.environ["KERASTUNER_ORACLE_PORT"] = host, port
+    if args.distributed:
+        if "KERASTUNER_ORACLE_IP" not in os.environ or "KERASTUNER_ORACLE_PORT" not in os.environ:
+            raise ConfigError(f"--distributed {args.distributed} needs --oracle HOST:PORT "
+                              "(or KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT)")  # fmt: skip
+        os.environ["KERASTUNER_TUNER_ID"] = "chief" if args.distributed == "chief" else (
+            args.tuner_id or f"worker-{os.getpid()}")
+    elif "KERASTUNER_ORACLE_IP" in os.environ and "KERASTUNER_TUNER_ID" not in os.environ:
+        raise ConfigError("KERASTUNER_ORACLE_IP is set but KERASTUNER_TUNER_ID is not; use --distributed chief|worker")
+
+
+def _train_prefix(recipe, args):
+    """The ``train`` command with this invocation's config flags (for the best trial's command)."""
+    parts = ["python", "-m", f"kerasreg.recipes.{recipe.name}"]
+    for flag, value in (("--preset", args.preset), ("--config", args.config), ("--data", args.data),
+                        ("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--seed", args.seed),
+                        ("--logdir", args.logdir), ("--mixed-precision", args.mixed_precision)):  # fmt: skip
+        if value is not None:
+            parts += [flag, str(value)]
+    for assignment in args.overrides:
+        parts += ["--set", assignment]
+    return parts
+
+
+def _tune(recipe, args):
+    from kerasreg.config import ConfigError
+    from kerasreg.tuning import load_space, run_search, top_table
+
+    for name in ("max_trials", "max_consecutive_failures"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be >= 1; got {getattr(args, name)}")
+    _distributed_environment(args)
+    base = resolve_config(recipe, args, derive_schedule=False)
+    space = load_space(args.space, base)
+    root, results = run_search(
+        recipe, base, space, kind=args.tuner, max_trials=args.max_trials,
+        max_consecutive_failures=args.max_consecutive_failures, median_stopping=args.median_stopping,
+        keep_checkpoints=args.keep_checkpoints, command_prefix=_train_prefix(recipe, args),
+    )  # fmt: skip
+    if results is None:
+        print(f"\n{recipe.name} tune: this worker is done; the chief writes the results in {root}")
+        return
+    print(f"\n{recipe.name} tune: {root}\n{top_table(results['trials'])}")
+    best = results.get("best")
+    if best:
+        print(f"best trial {best['trial_id']}: val accuracy {best['validation_accuracy']:.4f}, "
+              f"test accuracy {best['test'].get('accuracy', float('nan')):.4f} (evaluated once)")
+        print(f"train it: {best['command']}")
+
+
 def main(recipe, argv=None):
     """Runs the CLI for ``recipe``; returns the exit code."""
     from kerasreg.config import ConfigError
     from kerasreg.data import DataError
+    from kerasreg.tuning.search import SearchStopped
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(recipe)
@@ -178,10 +257,13 @@ def main(recipe, argv=None):
         argv.insert(0, "train")
     try:
         args = parser.parse_args(argv)
-        {"train": _train, "find-lr": _find_lr, "evaluate": _evaluate}[args.command](recipe, args)
+        {"train": _train, "find-lr": _find_lr, "evaluate": _evaluate, "tune": _tune}[args.command](recipe, args)
     except (UsageError, ConfigError, DataError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except SearchStopped as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 1
     except FloatingPointError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 1

@@ -246,7 +246,7 @@ def prepare(config, recipe, first_epoch=0):
                     schedule, one_hot, workers)
 
 
-class _TimeAndNaN(keras.callbacks.Callback):
+class TimeAndNaN(keras.callbacks.Callback):
     """Measures training wall time; stops at once on a NaN loss.
 
     Raising (rather than setting ``stop_training``) leaves the epoch
@@ -340,7 +340,7 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
         write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
         folder = checkpoint.folder_of(run_dir)
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
-    timer = _TimeAndNaN(state.get("train_seconds", 0.0))
+    timer = TimeAndNaN(state.get("train_seconds", 0.0))
     extra_callbacks, callbacks = list(callbacks), [timer]
     logger = None
     if config.logging.tensorboard and prepared.chief:

@@ -15,20 +15,35 @@ def cpu_bfloat16_support(cpuinfo="/proc/cpuinfo"):
     return tuple(flag for flag in ("amx_bf16", "avx512_bf16") if flag in flags)
 
 
+def gpu_compute_capabilities():
+    """``(major, minor)`` of every GPU TensorFlow sees (``(0, 0)`` where it does not say)."""
+    import tensorflow as tf
+
+    found = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        found.append(tuple(details.get("compute_capability") or (0, 0)))
+    return found
+
+
 def resolve_auto_precision(config, log=print):
     """Replaces ``training.mixed_precision = "auto"`` by what this machine runs fastest.
 
-    ``mixed_bfloat16`` on a CPU with native bfloat16 and no GPU (measured
-    1.6x the float32 throughput of the cpu preset's ReLU net with AMX,
-    `benchmarks/precision.py`), else ``none`` (float32). Says which and why.
+    With GPUs: ``mixed_float16`` when every one has tensor cores (compute
+    capability 7.0 or later; TensorFlow's own mixed-precision guidance),
+    else ``none``. Without: ``mixed_bfloat16`` on a CPU with native
+    bfloat16 (measured 1.6x the float32 throughput of the fast net with
+    ReLU on AMX, `benchmarks/precision.py`), else ``none`` (float32). Says
+    which and why.
     """
     if config.training.mixed_precision != "auto":
         return config
-    import tensorflow as tf
-
     support = cpu_bfloat16_support()
-    if tf.config.list_physical_devices("GPU"):
-        choice, why = "none", "a GPU is visible; choose mixed_float16 or mixed_bfloat16 explicitly"
+    capabilities = gpu_compute_capabilities()
+    if capabilities and min(capabilities) >= (7, 0):
+        choice, why = "mixed_float16", "every GPU has tensor cores (compute capability >= 7.0)"
+    elif capabilities:
+        choice, why = "none", f"a GPU without tensor cores is visible (compute capability {min(capabilities)})"
     elif support:
         choice, why = "mixed_bfloat16", f"the CPU has {', '.join(support)}"
     else:

@@ -92,10 +92,12 @@ class RunLogger(keras.callbacks.Callback):
         schedule: The learning-rate schedule the optimizer was built with.
         steps_per_epoch: Training steps per epoch.
         total_steps: Steps of the whole run (for the schedule image).
-        hparams: The resolved config as nested dicts.
+        hparams: The resolved config as nested dicts, or with ``flat=True``
+            a ``{name: value}`` mapping logged as it is (a search's tuned values).
+        flat: Whether ``hparams`` is already flat.
     """
 
-    def __init__(self, run_dir, schedule, steps_per_epoch, total_steps, hparams):
+    def __init__(self, run_dir, schedule, steps_per_epoch, total_steps, hparams, flat=False):
         super().__init__()
         import tensorflow as tf
 
@@ -103,7 +105,7 @@ class RunLogger(keras.callbacks.Callback):
         self.schedule = schedule
         self.steps_per_epoch = steps_per_epoch
         self.total_steps = total_steps
-        self.hparams = _flat_hparams(hparams)
+        self.hparams = dict(hparams) if flat else _flat_hparams(hparams)
         self._train = tf.summary.create_file_writer(os.path.join(run_dir, "train"))
         self._validation = tf.summary.create_file_writer(os.path.join(run_dir, "validation"))
         self._root = tf.summary.create_file_writer(run_dir)

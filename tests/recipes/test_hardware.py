@@ -21,6 +21,7 @@ def auto_config():
 
 def test_auto_picks_bfloat16_with_native_support_and_says_why(monkeypatch):
     messages = []
+    monkeypatch.setattr(hardware, "gpu_compute_capabilities", lambda: [])
     monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ("amx_bf16",))
     config = hardware.resolve_auto_precision(auto_config(), messages.append)
     assert config.training.mixed_precision == "mixed_bfloat16"
@@ -29,6 +30,7 @@ def test_auto_picks_bfloat16_with_native_support_and_says_why(monkeypatch):
 
 def test_auto_is_float32_without_native_support(monkeypatch):
     messages = []
+    monkeypatch.setattr(hardware, "gpu_compute_capabilities", lambda: [])
     monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ())
     config = hardware.resolve_auto_precision(auto_config(), messages.append)
     assert config.training.mixed_precision == "none"
@@ -39,3 +41,22 @@ def test_an_explicit_choice_is_kept(monkeypatch):
     monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ("amx_bf16",))
     config = resolve(ExperimentConfig(), overrides=['training.mixed_precision="none"'])
     assert hardware.resolve_auto_precision(config, print).training.mixed_precision == "none"
+
+
+def test_auto_picks_float16_when_every_gpu_has_tensor_cores(monkeypatch):
+    messages = []
+    monkeypatch.setattr(hardware, "cpu_bfloat16_support", lambda: ("amx_bf16",))
+    monkeypatch.setattr(hardware, "gpu_compute_capabilities", lambda: [(8, 0), (9, 0)])
+    assert hardware.resolve_auto_precision(auto_config(), messages.append).training.mixed_precision == "mixed_float16"
+    assert "tensor cores" in messages[0]
+    monkeypatch.setattr(hardware, "gpu_compute_capabilities", lambda: [(8, 0), (6, 1)])
+    assert hardware.resolve_auto_precision(auto_config(), messages.append).training.mixed_precision == "none"
+    assert "(6, 1)" in messages[1]
+
+
+def test_this_machine_reports_its_gpus():
+    import tensorflow as tf
+
+    capabilities = hardware.gpu_compute_capabilities()
+    assert len(capabilities) == len(tf.config.list_physical_devices("GPU"))
+    assert all(len(c) == 2 for c in capabilities)

@@ -1,0 +1,35 @@
+"""kerasreg.tuning: KerasTuner searches over a recipe's config, spaces in TOML.
+
+``python -m kerasreg.recipes.<name> tune --space recipes/<name>-tune.toml
+--tuner {random,grid,bayesian,hyperband} --max-trials N`` runs one; see
+`load_space` for the file format and `run_search` for what a search writes.
+KerasTuner itself is imported only when a search runs.
+"""
+
+from kerasreg.tuning.search import (
+    OBJECTIVE,
+    TUNERS,
+    MedianStopping,
+    SearchStopped,
+    recipe_hypermodel,
+    run_search,
+    search_dir,
+    top_table,
+    train_command,
+)
+from kerasreg.tuning.space import Hyperparameter, SearchSpace, load_space
+
+__all__ = [
+    "OBJECTIVE",
+    "TUNERS",
+    "Hyperparameter",
+    "MedianStopping",
+    "SearchSpace",
+    "SearchStopped",
+    "load_space",
+    "recipe_hypermodel",
+    "run_search",
+    "search_dir",
+    "top_table",
+    "train_command",
+]

@@ -1,0 +1,476 @@
+"""`run_search`: a KerasTuner search over a recipe's config, with kerasreg's logging and results.
+
+KerasTuner does the searching (its four tuners, its oracle, its retry and
+failure accounting, its chief/worker mode); this module supplies what is
+around it:
+
+- `recipe_hypermodel`: ``build(hp)`` maps the sampled values onto the recipe
+  config (`SearchSpace.apply`) and builds through the same engine as
+  ``train`` (`kerasreg.recipes.engine.prepare`); ``fit`` trains on the
+  engine's seeded pipeline with the validation split carved from training
+  data (the search never sees the test set) and writes each trial as a run
+  under ``logs/<recipe>/tune-<name>/trial-<id>/``: TensorBoard scalars and
+  HParams of the tuned values (conditional ones inactive in a trial are
+  logged as ``"inactive"``), ``config.json`` and ``trial.json``.
+- A NaN loss fails the trial (`keras_tuner.errors.FailedTrialError`) with
+  the error recorded; the search goes on until ``max_consecutive_failures``.
+- Optional median stopping (`MedianStopping`).
+- Only the best trial's checkpoint is kept unless ``keep_checkpoints="all"``
+  (Hyperband keeps every one until the search ends: later brackets resume
+  from them).
+- ``results.json`` / ``results.csv`` rewritten (atomically) after every
+  trial; at the end the best trial is rebuilt from its checkpoint and
+  evaluated on the test set once.
+"""
+
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import statistics
+import time
+
+import keras
+
+from kerasreg.atomic_files import atomic_write
+from kerasreg.config import ConfigError, to_dict
+from kerasreg.recipes import engine
+from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.schedules import with_run_length
+
+TUNERS = ("random", "grid", "bayesian", "hyperband")
+OBJECTIVE = "val_accuracy"
+# KerasTuner's own state (oracle, trials, checkpoints) inside the search folder.
+PROJECT = "kerastuner"
+INACTIVE = "inactive"
+
+
+def search_dir(config, recipe, space):
+    """``<logdir>/<recipe>/tune-<space name>``: the folder a search (and its rerun) uses."""
+    return os.path.join(config.logging.logdir, recipe.name, f"tune-{space.name}")
+
+
+def trial_dir(root, trial_id):
+    return os.path.join(root, f"trial-{trial_id}")
+
+
+def _read_json(path):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def hparam_values(space, values):
+    """Tuned values for TensorBoard's HParams: a conditional hyperparameter is text, ``"inactive"`` when off."""
+    logged = {}
+    for parameter in space.hyperparameters:
+        value = values.get(parameter.name)
+        if parameter.when:
+            logged[parameter.name] = INACTIVE if value is None else str(value)
+        else:
+            logged[parameter.name] = value if value is not None else parameter.default
+    return logged
+
+
+def write_hparams_config(root, space):
+    """The experiment-level HParams summary: every tuned hyperparameter and the validation metrics."""
+    import tensorflow as tf
+    from tensorboard.plugins.hparams import api as hp
+
+    hparams = []
+    for parameter in space.hyperparameters:
+        if parameter.when:
+            domain = None
+        elif parameter.type == "choice":
+            domain = hp.Discrete(parameter.values)
+        elif parameter.type == "bool":
+            domain = hp.Discrete([False, True])
+        elif parameter.type == "int":
+            domain = hp.IntInterval(int(parameter.min), int(parameter.max))
+        else:
+            domain = hp.RealInterval(float(parameter.min), float(parameter.max))
+        hparams.append(hp.HParam(parameter.name, domain))
+    metrics = [
+        hp.Metric("epoch_accuracy", group="validation", display_name="val accuracy"),
+        hp.Metric("epoch_loss", group="validation", display_name="val loss"),
+        hp.Metric("epoch_accuracy", group="train", display_name="train accuracy"),
+    ]
+    writer = tf.summary.create_file_writer(root)
+    with writer.as_default():
+        hp.hparams_config(hparams=hparams, metrics=metrics)
+    writer.close()
+
+
+class MedianStopping(keras.callbacks.Callback):
+    """Stops a trial whose ``monitor`` at epoch k is below the median of completed trials at epoch k.
+
+    Median stopping rule of Google Vizier (Golovin et al., KDD 2017). The
+    completed trials' histories are read from their ``trial.json`` under
+    ``root``; the rule applies only once ``min_trials`` completed trials
+    reached epoch k.
+
+    Args:
+        root: The search folder.
+        monitor: A metric of the epoch logs, higher is better (default ``val_accuracy``).
+        min_trials: Completed trials needed at an epoch before the rule applies.
+    """
+
+    def __init__(self, root, monitor=OBJECTIVE, min_trials=2):
+        super().__init__()
+        self.root, self.monitor, self.min_trials = root, monitor, min_trials
+        self.stopped_epoch = None
+        self._histories = None
+
+    def on_train_begin(self, logs=None):
+        self._histories = []
+        for name in sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []:
+            record = _read_json(os.path.join(self.root, name, "trial.json"))
+            if record and record.get("status") == "COMPLETED":
+                self._histories.append(record.get("history", {}).get(self.monitor, []))
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        reached = [history[epoch] for history in self._histories if len(history) > epoch]
+        if value is None or len(reached) < self.min_trials:
+            return
+        if float(value) < statistics.median(reached):
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+
+def recipe_hypermodel(recipe, base, space, root, *, median_stopping=False, log=print):
+    """A `keras_tuner.HyperModel` whose trials are runs of ``recipe`` (see the module docstring).
+
+    Created here rather than at import so that importing `kerasreg.tuning`
+    does not import KerasTuner.
+    """
+    import keras_tuner as kt
+
+    class _RecipeHyperModel(kt.HyperModel):
+        def __init__(self):
+            super().__init__(name=recipe.name)
+            self.trial = None
+            self._prepared = None
+
+        def declare(self, hp):
+            return space.declare(hp)
+
+        def trial_config(self, values):
+            config = space.apply(base, values)
+            config.schedule = with_run_length(config.schedule, config.training.epochs)
+            config.logging.tensorboard = base.logging.tensorboard
+            return config
+
+        def build(self, hp):
+            values = space.declare(hp)
+            try:
+                config = self.trial_config(values)
+            except ConfigError as error:
+                raise kt.errors.FailedTrialError(f"config rejected: {error}") from None
+            first = int(hp.values.get("tuner/initial_epoch", 0))
+            self._prepared = engine.prepare(config, recipe, first_epoch=first)
+            self._values = values
+            return self._prepared.model
+
+        def fit(self, hp, model, *args, epochs=None, initial_epoch=0, callbacks=(), **kwargs):
+            from kerasreg.reporting import RunLogger
+
+            prepared, config = self._prepared, self._prepared.config
+            trial_id = self.trial.trial_id if self.trial is not None else "0"
+            run_dir = trial_dir(root, trial_id)
+            shutil.rmtree(run_dir, ignore_errors=True)  # a retried (interrupted) trial starts afresh
+            os.makedirs(run_dir)
+            write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
+            timer = engine.TimeAndNaN()
+            own = [timer]
+            if config.logging.tensorboard:
+                own.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
+                own.append(RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
+                                     prepared.steps_per_epoch * config.training.epochs,
+                                     hparam_values(space, self._values), flat=True))  # fmt: skip
+            stopper = MedianStopping(root) if median_stopping else None
+            if stopper is not None:
+                own.append(stopper)
+            record = {"trial_id": trial_id, "hyperparameters": self._values, "status": "RUNNING"}
+            started = time.perf_counter()
+            try:
+                history = model.fit(
+                    prepared.train, validation_data=prepared.validation, epochs=epochs or config.training.epochs,
+                    initial_epoch=initial_epoch, steps_per_epoch=prepared.steps_per_epoch,
+                    callbacks=own + list(callbacks), verbose=0, shuffle=False,
+                )
+            except FloatingPointError as error:
+                record.update(status="FAILED", error=str(error), seconds=time.perf_counter() - started)
+                write_json_atomic(os.path.join(run_dir, "trial.json"), record)
+                raise kt.errors.FailedTrialError(str(error)) from None
+            record.update(
+                status="COMPLETED",
+                seconds=time.perf_counter() - started,
+                history={k: [float(v) for v in values] for k, values in history.history.items()},
+                stopped_early_at_epoch=None if stopper is None or stopper.stopped_epoch is None
+                else stopper.stopped_epoch + 1,
+            )
+            write_json_atomic(os.path.join(run_dir, "trial.json"), record)
+            log(f"trial {trial_id}: val_accuracy {max(history.history.get(OBJECTIVE, [math.nan])):.4f} "
+                f"({record['seconds']:.1f} s) {self._values}")  # fmt: skip
+            return history
+
+    return _RecipeHyperModel()
+
+
+def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive_failures, keep_checkpoints="best",
+                 on_trial_done=None):  # fmt: skip
+    """One of KerasTuner's tuners (`TUNERS`), continuing a search already in ``root`` (``overwrite=False``)."""
+    import keras_tuner as kt
+
+    if kind not in TUNERS:
+        raise ConfigError(f"unknown tuner {kind!r}; choose from {', '.join(TUNERS)}")
+    base = {"random": kt.RandomSearch, "grid": kt.GridSearch, "bayesian": kt.BayesianOptimization,
+            "hyperband": kt.Hyperband}[kind]  # fmt: skip
+
+    class _Tuner(base):
+        def _populate_initial_space(self):
+            # The space file declares every hyperparameter, conditional ones
+            # included, so KerasTuner's discovery builds (a model, data and
+            # all, per condition) are not needed.
+            hp = self.oracle.get_space()
+            model.declare(hp)
+            self.oracle.update_space(hp)
+
+        def _build_and_fit_model(self, trial, *args, **kwargs):
+            self.hypermodel.trial = trial
+            return super()._build_and_fit_model(trial, *args, **kwargs)
+
+        def on_trial_end(self, trial):
+            super().on_trial_end(trial)
+            # A distributed worker sees the oracle through gRPC only (no trial
+            # list); the chief prunes when the search ends.
+            if keep_checkpoints == "best" and kind != "hyperband" and "KERASTUNER_ORACLE_IP" not in os.environ:
+                prune_checkpoints(self)
+            if on_trial_done is not None:
+                on_trial_done(self, trial)
+
+    # KerasTuner prints each failed trial's traceback when its DEBUG flag is
+    # on (the default); the error is recorded per trial instead (results.json).
+    from keras_tuner.src import config as kt_config
+
+    kt_config.DEBUG = False
+    arguments = dict(objective=kt.Objective(OBJECTIVE, "max"), seed=seed, directory=root, project_name=PROJECT,
+                     overwrite=False, max_consecutive_failed_trials=max_consecutive_failures)  # fmt: skip
+    if kind == "hyperband":
+        # max_trials does not bound Hyperband; its brackets follow from max_epochs.
+        arguments.update(max_epochs=epochs, factor=3, hyperband_iterations=1)
+    else:
+        arguments.update(max_trials=max_trials)
+    tuner = _Tuner(model, **arguments)
+    _defaults_first(tuner.oracle)
+    return tuner
+
+
+def _defaults_first(oracle):
+    """Makes the first trial of a new search use every default: the plain recipe.
+
+    KerasTuner's grid search does so already; its random, Bayesian and
+    Hyperband oracles draw their first values with ``_random_values``,
+    which this wraps for the first trial only.
+    """
+    draw = getattr(oracle, "_random_values", None)
+    if draw is None:  # a distributed worker's client: the chief's oracle decides
+        return
+
+    def first_defaults():
+        if oracle.trials:
+            return draw()
+        space = oracle.get_space()
+        return {hp.name: hp.default for hp in space.space if space.is_active(hp)}
+
+    oracle._random_values = first_defaults
+
+
+def prune_checkpoints(tuner):
+    """Deletes every trial checkpoint but the best trial's (KerasTuner keeps one per trial)."""
+    best = tuner.oracle.get_best_trials(1)
+    keep = best[0].trial_id if best else None
+    for trial_id in tuner.oracle.trials:
+        if trial_id == keep:
+            continue
+        folder = tuner.get_trial_dir(trial_id)
+        for name in ("checkpoint.weights.h5", "checkpoint"):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                os.remove(path)
+
+
+def trial_rows(tuner, root, space):
+    """One dict per trial, in trial order: id, status, values, validation metrics, seconds, error."""
+    rows = []
+    for trial_id, trial in sorted(tuner.oracle.trials.items(), key=lambda item: int(item[0]) if item[0].isdigit() else 0):
+        record = _read_json(os.path.join(trial_dir(root, trial_id), "trial.json")) or {}
+        history = record.get("history", {})
+        values = {name: trial.hyperparameters.values.get(name) for name in space.names()
+                  if name in trial.hyperparameters.values and trial.hyperparameters.is_active(name)}  # fmt: skip
+        best_epoch = None
+        if history.get(OBJECTIVE):
+            best_epoch = max(range(len(history[OBJECTIVE])), key=history[OBJECTIVE].__getitem__)
+        status = trial.status if isinstance(trial.status, str) else str(trial.status)
+        message = record.get("error") or ((trial.message or "").strip().splitlines() or [""])[-1]
+        rows.append({
+            "trial_id": trial_id,
+            "status": status,
+            "hyperparameters": values,
+            "val_accuracy": history[OBJECTIVE][best_epoch] if best_epoch is not None else None,
+            "val_loss": history["val_loss"][best_epoch] if best_epoch is not None and "val_loss" in history else None,
+            "best_epoch": None if best_epoch is None else best_epoch + 1,
+            "epochs": len(history.get("loss", [])),
+            "stopped_early_at_epoch": record.get("stopped_early_at_epoch"),
+            "seconds": record.get("seconds"),
+            "error": message if status in ("FAILED", "INVALID") else None,
+            "tuner": {k: v for k, v in trial.hyperparameters.values.items() if k.startswith("tuner/")},
+        })  # fmt: skip
+    return rows
+
+
+def write_results(root, space, rows, extra=None):
+    """``results.json`` (everything) and ``results.csv`` (one row per trial), each written atomically."""
+    payload = {"search": space.name, "objective": OBJECTIVE, "trials": rows, **(extra or {})}
+    write_json_atomic(os.path.join(root, "results.json"), payload)
+    buffer = io.StringIO()
+    names = space.names()
+    writer = csv.writer(buffer)
+    writer.writerow(["trial_id", "status", *names, "val_accuracy", "val_loss", "best_epoch", "epochs",
+                     "stopped_early_at_epoch", "seconds", "error"])  # fmt: skip
+    for row in rows:
+        values = [row["hyperparameters"].get(name, INACTIVE) for name in names]
+        writer.writerow([row["trial_id"], row["status"], *values, row["val_accuracy"], row["val_loss"],
+                         row["best_epoch"], row["epochs"], row["stopped_early_at_epoch"], row["seconds"],
+                         row["error"] or ""])  # fmt: skip
+    with atomic_write(os.path.join(root, "results.csv")) as handle:
+        handle.write(buffer.getvalue())
+
+
+class SearchStopped(RuntimeError):
+    """The search stopped on its own terms (too many consecutive failed trials); one line for the user."""
+
+
+def _identity(kind, space, base, max_trials):
+    import dataclasses
+
+    return {"tuner": kind, "max_trials": max_trials,
+            "space": [dataclasses.asdict(h) for h in space.hyperparameters], "config": to_dict(base)}  # fmt: skip
+
+
+def _is_chief_or_alone():
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
+    return "KERASTUNER_ORACLE_IP" not in os.environ or "chief" in tuner_id
+
+
+def train_command(prefix, values):
+    """The ready-to-run ``train`` command of a trial: ``prefix`` plus one ``--set`` per tuned value."""
+    import shlex
+
+    parts = list(prefix)
+    for name, value in values.items():
+        literal = json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+        parts += ["--set", f"{name}={literal}"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def top_table(rows, k=5):
+    """The ``k`` best completed trials as a text table (best first)."""
+    done = sorted((r for r in rows if r["val_accuracy"] is not None), key=lambda r: -r["val_accuracy"])[:k]
+    lines = [f"{'trial':>6}  {'val_acc':>7}  {'val_loss':>8}  {'epochs':>6}  hyperparameters"]
+    for row in done:
+        values = ", ".join(f"{k}={v}" for k, v in row["hyperparameters"].items())
+        lines.append(f"{row['trial_id']:>6}  {row['val_accuracy']:7.4f}  {row['val_loss'] or math.nan:8.4f}  "
+                     f"{row['epochs']:>6}  {values}")  # fmt: skip
+    failed = sum(r["status"] in ("FAILED", "INVALID") for r in rows)
+    lines.append(f"{len(rows)} trials, {failed} failed")
+    return "\n".join(lines)
+
+
+def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecutive_failures=3,
+               median_stopping=False, keep_checkpoints="best", command_prefix=(), log=print,
+               trial_end_hook=None):  # fmt: skip
+    """Runs (or continues) a search; returns ``(search folder, results)`` (results None on a worker).
+
+    Rerunning the same command continues the search in the same folder:
+    completed trials are kept and an interrupted one is retried
+    (KerasTuner's reload). A folder holding a different search (tuner,
+    trial count, space or base config changed) is refused. The test set is
+    evaluated once, for the best trial, when the search completes; a
+    finished search rerun only reports. ``trial_end_hook(trial)`` is
+    called after each trial this process ran (benchmarks use it).
+    """
+    root = search_dir(base, recipe, space)
+    identity = _identity(kind, space, base, max_trials)
+    chief = _is_chief_or_alone()
+    results_path = os.path.join(root, "results.json")
+    if chief:
+        previous = _read_json(os.path.join(root, "search.json"))
+        if previous is not None and previous != identity:
+            changed = [k for k in identity if previous.get(k) != identity[k]]
+            raise ConfigError(f"{root} holds a different search ({', '.join(changed)} changed); "
+                              "rename the space (name = ...) or delete that folder")  # fmt: skip
+        finished = _read_json(results_path)
+        if finished and finished.get("best", {}).get("test") is not None:
+            log(f"search {space.name} already finished; its results: {results_path}")
+            return root, finished
+        os.makedirs(root, exist_ok=True)
+        if previous is None:
+            write_hparams_config(root, space)
+            write_json_atomic(os.path.join(root, "search.json"), identity)
+    else:
+        os.makedirs(root, exist_ok=True)
+
+    model = recipe_hypermodel(recipe, base, space, root, median_stopping=median_stopping, log=log)
+    alone = "KERASTUNER_ORACLE_IP" not in os.environ
+
+    def on_trial_done(tuner, trial):
+        if trial_end_hook is not None:
+            trial_end_hook(trial)
+        if alone:  # workers see the oracle through gRPC only; the chief writes at the end
+            write_results(root, space, trial_rows(tuner, root, space), {"tuner": kind, "complete": False})
+
+    tuner = create_tuner(kind, model, root, max_trials=max_trials, epochs=base.training.epochs,
+                         seed=base.training.seed, max_consecutive_failures=max_consecutive_failures,
+                         keep_checkpoints=keep_checkpoints, on_trial_done=on_trial_done)  # fmt: skip
+    try:
+        tuner.search(verbose=0)
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "consecutive failures" not in first:
+            raise
+        rows = trial_rows(tuner, root, space)
+        if chief:
+            write_results(root, space, rows, {"tuner": kind, "complete": False})
+        last = next((r["error"] for r in reversed(rows) if r["error"]), "")
+        raise SearchStopped(f"{first.rstrip('.')}; last error: {last} (see {results_path})") from None
+    if not chief:
+        return root, None
+
+    rows = trial_rows(tuner, root, space)
+    if keep_checkpoints == "best":
+        prune_checkpoints(tuner)
+    best_trials = tuner.oracle.get_best_trials(1)
+    extra = {"tuner": kind, "complete": True, "versions": engine.versions(), "config": to_dict(base)}
+    if best_trials:
+        best = best_trials[0]
+        values = next(r["hyperparameters"] for r in rows if r["trial_id"] == best.trial_id)
+        model.trial = best
+        best_model = tuner.load_model(best)
+        prepared = model._prepared
+        evaluated = engine.evaluation_model(best_model, prepared.config)
+        test = evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
+        extra["best"] = {
+            "trial_id": best.trial_id,
+            "hyperparameters": values,
+            "validation_accuracy": next(r["val_accuracy"] for r in rows if r["trial_id"] == best.trial_id),
+            "test": {k: float(v) for k, v in test.items()},
+            "command": train_command(command_prefix, values),
+        }
+    write_results(root, space, rows, extra)
+    return root, _read_json(results_path)

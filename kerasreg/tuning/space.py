@@ -1,0 +1,233 @@
+"""Search spaces in TOML: hyperparameters named by the config keys they set, with conditions.
+
+A space file (``recipes/cifar-tune.toml``)::
+
+    name = "dropout-lr"                   # optional; default: the file's stem
+
+    [hyperparameters."regularization.dropout"]
+    type = "choice"
+    values = ["none", "dropout", "dropblock"]
+
+    [hyperparameters."regularization.block_size"]
+    type = "int"
+    min = 3
+    max = 7
+    step = 2
+    when = {"regularization.dropout" = ["dropblock"]}   # exists only then
+
+    [hyperparameters."schedule.learning_rate"]
+    type = "float"
+    min = 0.01
+    max = 1.0
+    sampling = "log"
+
+Each hyperparameter is a config key (``section.key``). Its ``default`` is
+the recipe's own value unless the file gives one, so the first trial of a
+search is the plain recipe. ``when`` makes it conditional on an earlier
+hyperparameter's values (KerasTuner's ``conditional_scope``).
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kerasreg.config import ConfigError, read_toml, to_dict
+
+TYPES = ("choice", "int", "float", "bool")
+SAMPLINGS = ("linear", "log", "reverse_log")
+_KEYS = {
+    "choice": {"type", "values", "default", "when"},
+    "int": {"type", "min", "max", "step", "sampling", "default", "when"},
+    "float": {"type", "min", "max", "step", "sampling", "default", "when"},
+    "bool": {"type", "default", "when"},
+}
+# Sections whose tables are free-form (`create_optimizer`, `create_schedule`).
+TABLE_SECTIONS = ("optimizer", "schedule")
+
+
+@dataclass
+class Hyperparameter:
+    """One tuned config key; see the module docstring for the TOML fields."""
+
+    name: str
+    type: str
+    default: object
+    values: list = field(default_factory=list)
+    min: float = None
+    max: float = None
+    step: float = None
+    sampling: str = "linear"
+    when: dict = field(default_factory=dict)
+
+    def declare(self, hp):
+        """Registers this hyperparameter on a KerasTuner `HyperParameters`; returns its value."""
+        if self.type == "choice":
+            return hp.Choice(self.name, self.values, default=self.default)
+        if self.type == "bool":
+            return hp.Boolean(self.name, default=self.default)
+        if self.type == "int":
+            return hp.Int(self.name, self.min, self.max, step=self.step, sampling=self.sampling, default=self.default)
+        return hp.Float(self.name, self.min, self.max, step=self.step, sampling=self.sampling, default=self.default)
+
+
+@dataclass
+class SearchSpace:
+    """The hyperparameters of a search, in file order (conditions refer to earlier ones)."""
+
+    name: str
+    hyperparameters: list
+
+    def names(self):
+        return [h.name for h in self.hyperparameters]
+
+    def declare(self, hp):
+        """Registers every hyperparameter (under its conditions); returns the active values."""
+        from contextlib import ExitStack
+
+        for parameter in self.hyperparameters:
+            with ExitStack() as stack:
+                for parent, values in parameter.when.items():
+                    stack.enter_context(hp.conditional_scope(parent, values))
+                parameter.declare(hp)
+        return self.active_values(hp)
+
+    def active_values(self, hp):
+        """``{name: value}`` of the hyperparameters active in ``hp`` (inactive ones left out)."""
+        return {name: hp.values[name] for name in self.names() if name in hp.values and hp.is_active(name)}
+
+    def apply(self, config, values):
+        """A new config: ``config`` with ``values`` (``{"section.key": value}``) set and validated.
+
+        In a table section (``optimizer``, ``schedule``) a tuned ``name``
+        that differs from the config's starts the table afresh from that
+        name and the section's other tuned values: arguments of the old
+        optimizer or schedule would not fit the new one.
+        """
+        from kerasreg.config import build
+
+        tables = to_dict(config)
+        for section in TABLE_SECTIONS:
+            name = values.get(f"{section}.name")
+            if name is not None and name != tables[section].get("name"):
+                tables[section] = {"name": name}
+        for name, value in values.items():
+            section, key = name.split(".", 1)
+            tables[section][key] = value
+        return build(tables)
+
+
+def _fail(path, name, message):
+    raise ConfigError(f"search space {path}: hyperparameter '{name}': {message}")
+
+
+def _number(path, name, spec, key, kind):
+    value = spec.get(key)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == "int":
+        ok = ok and float(value).is_integer()
+    if not ok:
+        _fail(path, name, f"{key} must be {'an integer' if kind == 'int' else 'a number'}; got {value!r}")
+    return int(value) if kind == "int" else float(value)
+
+
+def _config_default(config, name):
+    section, key = name.split(".", 1)
+    return to_dict(config)[section].get(key)
+
+
+def _check_key(path, name, config):
+    from kerasreg.config.sections import SECTIONS
+
+    section, dot, key = name.partition(".")
+    if not dot or section not in SECTIONS:
+        _fail(path, name, f"not a config key (section.key; sections: {', '.join(SECTIONS)})")
+    if section not in TABLE_SECTIONS and key not in to_dict(config)[section]:
+        keys = ", ".join(sorted(to_dict(config)[section]))
+        _fail(path, name, f"unknown key of [{section}] (keys: {keys})")
+
+
+def _parse(path, name, spec, config, earlier):
+    if not isinstance(spec, dict):
+        _fail(path, name, "must be a table")
+    _check_key(path, name, config)
+    kind = spec.get("type")
+    if kind not in TYPES:
+        _fail(path, name, f"type must be one of {', '.join(TYPES)}; got {kind!r}")
+    unknown = sorted(set(spec) - _KEYS[kind])
+    if unknown:
+        _fail(path, name, f"unknown field '{unknown[0]}' for type {kind} (fields: {', '.join(sorted(_KEYS[kind]))})")
+    parameter = Hyperparameter(name=name, type=kind, default=None)
+
+    when = spec.get("when", {})
+    if "when" in spec and (not isinstance(when, dict) or not when):
+        _fail(path, name, "when must be a table {\"section.key\" = [values]} naming an earlier hyperparameter")
+    for parent, values in when.items():
+        if parent not in earlier:
+            _fail(path, name, f"when refers to '{parent}', which is not an earlier hyperparameter of this space")
+        values = values if isinstance(values, list) else [values]
+        if not values or earlier[parent].type == "choice" and any(v not in earlier[parent].values for v in values):
+            _fail(path, name, f"when '{parent}' must list values of '{parent}'; got {values!r}")
+        parameter.when[parent] = values
+
+    if kind == "choice":
+        values = spec.get("values")
+        if not isinstance(values, list) or not values or len({type(v) for v in values}) != 1:
+            _fail(path, name, f"values must be a non-empty list of one type; got {values!r}")
+        if len(set(values)) != len(values):
+            _fail(path, name, f"values has duplicates: {values!r}")
+        parameter.values = list(values)
+    elif kind in ("int", "float"):
+        parameter.min = _number(path, name, spec, "min", kind)
+        parameter.max = _number(path, name, spec, "max", kind)
+        if parameter.min > parameter.max:
+            _fail(path, name, f"min must be <= max; got min={parameter.min}, max={parameter.max}")
+        parameter.sampling = spec.get("sampling", "linear")
+        if parameter.sampling not in SAMPLINGS:
+            _fail(path, name, f"sampling must be one of {', '.join(SAMPLINGS)}; got {parameter.sampling!r}")
+        if parameter.sampling != "linear" and parameter.min <= 0:
+            _fail(path, name, f"{parameter.sampling} sampling needs min > 0; got min={parameter.min}")
+        if "step" in spec:
+            parameter.step = _number(path, name, spec, "step", kind)
+            if parameter.step <= 0:
+                _fail(path, name, f"step must be > 0; got step={parameter.step}")
+        elif kind == "int":
+            parameter.step = 1
+
+    given = "default" in spec
+    default = spec["default"] if given else _config_default(config, name)
+    where = "default" if given else f"the recipe's value ({name} = {default!r}; give a default)"
+    if kind == "choice" and default not in parameter.values:
+        _fail(path, name, f"{where} is not one of values {parameter.values!r}")
+    if kind == "bool" and not isinstance(default, bool):
+        _fail(path, name, f"{where} must be true or false")
+    if kind in ("int", "float"):
+        number = isinstance(default, (int, float)) and not isinstance(default, bool)
+        if not number or not parameter.min <= default <= parameter.max or (kind == "int" and float(default) != int(default)):
+            _fail(path, name, f"{where} must be {'an integer' if kind == 'int' else 'a number'} in [min, max]")
+        default = int(default) if kind == "int" else float(default)
+    parameter.default = default
+    return parameter
+
+
+def load_space(path, config):
+    """Reads and validates a search space file against ``config`` (the resolved base config).
+
+    Raises `ConfigError` (one line) for a missing or malformed file, an
+    unknown config key, a bad type or range, log sampling with min <= 0, a
+    condition on an unknown or later hyperparameter, or a default outside
+    its range.
+    """
+    tables = read_toml(path)
+    unknown = sorted(set(tables) - {"name", "hyperparameters"})
+    if unknown:
+        raise ConfigError(f"search space {path}: unknown entry '{unknown[0]}' (allowed: name, [hyperparameters.\"section.key\"])")
+    specs = tables.get("hyperparameters")
+    if not isinstance(specs, dict) or not specs:
+        raise ConfigError(f"search space {path}: no [hyperparameters.\"section.key\"] tables")
+    name = tables.get("name", Path(path).stem)
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ConfigError(f"search space {path}: name must be a non-empty string without '/'; got {name!r}")
+    parsed = {}
+    for key, spec in specs.items():
+        parsed[key] = _parse(path, key, spec, config, parsed)
+    return SearchSpace(name=name, hyperparameters=list(parsed.values()))
