@@ -55,7 +55,7 @@ def main(argv=None):
     from kerasreg.recipes.cifar import RECIPE
 
     with tempfile.TemporaryDirectory() as logdir:
-        settings = types.SimpleNamespace(data="synthetic", examples=512, epochs=1, set=args.set)
+        settings = types.SimpleNamespace(data="synthetic", examples=512, epochs=3, set=args.set)
         config = cpu_preset_config(settings, logdir)
         prepared = engine.prepare(config, RECIPE)
     model, batch = prepared.model, config.training.batch_size

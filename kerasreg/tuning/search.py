@@ -186,12 +186,12 @@ def recipe_hypermodel(recipe, base, space, root, *, median_stopping=False, log=p
             os.makedirs(run_dir)
             write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
             timer = engine.TimeAndNaN()
-            own = [timer]
+            own, logger = [timer], None
             if config.logging.tensorboard:
-                own.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
-                own.append(RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
-                                     prepared.steps_per_epoch * config.training.epochs,
-                                     hparam_values(space, self._values), flat=True))  # fmt: skip
+                logger = RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
+                                   prepared.steps_per_epoch * config.training.epochs,
+                                   hparam_values(space, self._values), flat=True)  # fmt: skip
+                own += [keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"), logger]
             stopper = MedianStopping(root) if median_stopping else None
             if stopper is not None:
                 own.append(stopper)
@@ -207,6 +207,9 @@ def recipe_hypermodel(recipe, base, space, root, *, median_stopping=False, log=p
                 record.update(status="FAILED", error=str(error), seconds=time.perf_counter() - started)
                 write_json_atomic(os.path.join(run_dir, "trial.json"), record)
                 raise kt.errors.FailedTrialError(str(error)) from None
+            finally:
+                if logger is not None:
+                    logger.close()  # its summary writers hold threads and buffers: one set per trial otherwise
             record.update(
                 status="COMPLETED",
                 seconds=time.perf_counter() - started,
