@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerasreg.config import ConfigError, read_toml, to_dict
+from kerasreg.config.loading import TABLE_SECTIONS
 
 TYPES = ("choice", "int", "float", "bool")
 SAMPLINGS = ("linear", "log", "reverse_log")
@@ -41,8 +42,6 @@ _KEYS = {
     "float": {"type", "min", "max", "step", "sampling", "default", "when"},
     "bool": {"type", "default", "when"},
 }
-# Sections whose tables are free-form (`create_optimizer`, `create_schedule`).
-TABLE_SECTIONS = ("optimizer", "schedule")
 
 
 @dataclass
