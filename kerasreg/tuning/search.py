@@ -15,6 +15,8 @@ around it:
 - A NaN loss fails the trial (`keras_tuner.errors.FailedTrialError`) with
   the error recorded; the search goes on until ``max_consecutive_failures``.
 - Optional median stopping (`MedianStopping`).
+- Each trial's traced graphs are released when it ends
+  (`kerasreg.tuning.graph_memory`): memory stays flat across trials.
 - Only the best trial's checkpoint is kept unless ``keep_checkpoints="all"``
   (Hyperband keeps every one until the search ends: later brackets resume
   from them).
@@ -39,6 +41,7 @@ from kerasreg.config import ConfigError, to_dict
 from kerasreg.recipes import engine
 from kerasreg.recipes.run_files import write_json_atomic
 from kerasreg.schedules import with_run_length
+from kerasreg.tuning.graph_memory import forget_custom_gradients
 
 TUNERS = ("random", "grid", "bayesian", "hyperband")
 OBJECTIVE = "val_accuracy"
@@ -246,7 +249,10 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
 
         def _build_and_fit_model(self, trial, *args, **kwargs):
             self.hypermodel.trial = trial
-            return super()._build_and_fit_model(trial, *args, **kwargs)
+            # The trial's traced train step would otherwise stay in memory
+            # for the rest of the search (graph_memory's docstring).
+            with forget_custom_gradients():
+                return super()._build_and_fit_model(trial, *args, **kwargs)
 
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
