@@ -1,7 +1,16 @@
 """kerasreg.config: typed experiment configs, loaded from TOML and overridden from the CLI."""
 
 from kerasreg.config.errors import ConfigError
-from kerasreg.config.loading import build, parse_assignment, read_toml, resolve, to_dict, to_json
+from kerasreg.config.loading import (
+    build,
+    key_problem,
+    parse_assignment,
+    read_toml,
+    resolve,
+    to_dict,
+    to_json,
+    with_values,
+)
 from kerasreg.config.sections import (
     DataConfig,
     ExperimentConfig,
@@ -18,9 +27,11 @@ __all__ = [
     "ModelConfig",
     "TrainingConfig",
     "build",
+    "key_problem",
     "parse_assignment",
     "read_toml",
     "resolve",
     "to_dict",
     "to_json",
+    "with_values",
 ]

@@ -122,6 +122,44 @@ def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(),
     return build(values)
 
 
+def key_problem(name, config):
+    """Why ``name`` is not a settable key of ``config`` (``"section.key"``), or None when it is.
+
+    Keys of the free-form table sections (``optimizer``, ``schedule``) are
+    checked later, by the factory the table feeds.
+    """
+    values = to_dict(config)
+    section, dot, key = name.partition(".")
+    if not dot or section not in values:
+        return f"not a config key (section.key; sections: {', '.join(values)})"
+    if section not in TABLE_SECTIONS and key not in values[section]:
+        return f"unknown key of [{section}] (keys: {', '.join(sorted(values[section]))})"
+    return None
+
+
+def with_values(config, values, origin="the given values"):
+    """A new, validated config: ``config`` with ``values`` (``{"section.key": value}``) set.
+
+    In a table section (``optimizer``, ``schedule``) a ``name`` that differs
+    from the config's starts the table afresh from that name and the
+    section's other given values: arguments of the old optimizer or
+    schedule would not fit the new one. Raises `ConfigError` for a value the
+    section rejects, an unknown key or a value of the wrong type (named
+    with ``origin``).
+    """
+    tables = to_dict(config)
+    for section in TABLE_SECTIONS:
+        name = values.get(f"{section}.name")
+        if name is not None and name != tables[section].get("name"):
+            tables[section] = {"name": name}
+    for name, value in values.items():
+        section, dot, key = name.partition(".")
+        if not dot:
+            raise ConfigError(f"'{name}' in {origin} is not a config key (section.key)")
+        _apply(tables, section, key, value, origin)
+    return build(tables)
+
+
 def build(values):
     """`ExperimentConfig` from nested dicts; a section's own validation errors become ConfigError."""
     sections = {f.name: f for f in dataclasses.fields(ExperimentConfig)}

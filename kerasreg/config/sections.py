@@ -98,6 +98,12 @@ class TrainingConfig:
     # Test-time augmentation of the final test evaluation: "flip" averages the
     # logits of each image and its mirror image (validation stays plain).
     test_time_augmentation: str = "none"
+    # Stochastic weight averaging (Izmailov et al. 2018): average the weights
+    # at the end of each of the last swa_epochs epochs, then re-estimate the
+    # batch-norm statistics on the training images. 0 = off.
+    swa_epochs: int = 0
+    # Constant learning rate over those epochs; 0 = keep the schedule's.
+    swa_learning_rate: float = 0.0
 
     def __post_init__(self):
         check_positive_int("training.epochs", self.epochs)
@@ -111,6 +117,19 @@ class TrainingConfig:
         check_choice("training.mixed_precision", self.mixed_precision, MIXED_PRECISION)
         check_bool("training.jit_compile", self.jit_compile)
         check_choice("training.test_time_augmentation", self.test_time_augmentation, TEST_TIME_AUGMENTATIONS)
+        if self.swa_epochs != 0:
+            check_positive_int("training.swa_epochs", self.swa_epochs)
+            if self.swa_epochs > self.epochs:
+                raise invalid_argument("training.swa_epochs", f"an integer in [0, training.epochs={self.epochs}]",
+                                       self.swa_epochs)  # fmt: skip
+            if self.early_stopping_patience:
+                raise invalid_argument(
+                    "training.swa_epochs", "0 with early stopping on (it restores the best epoch's weights, "
+                    "SWA replaces them by an average)", self.swa_epochs)  # fmt: skip
+        rate = check_finite_float("training.swa_learning_rate", self.swa_learning_rate)
+        if rate < 0:
+            raise invalid_argument("training.swa_learning_rate", "a float >= 0 (0 keeps the schedule)",
+                                   self.swa_learning_rate)  # fmt: skip
 
 
 @dataclass

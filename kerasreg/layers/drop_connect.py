@@ -11,7 +11,10 @@ _MASK_NOTE = """
     per example, which needs a copy of the kernel for every example
     (batch × kernel memory) and a batched matmul instead of one GEMM; the
     shared mask keeps the layer's cost and memory those of the plain layer,
-    and is what DropConnect implementations commonly do.
+    and is what DropConnect implementations commonly do. Copies of one input
+    in a batch therefore share the mask, so the layer sets
+    ``noise_per_example = False`` and `kerasreg.uncertainty.mc_predict`
+    draws one forward pass per Monte Carlo sample for models that use it.
 """
 
 
@@ -56,6 +59,8 @@ class DropConnectDense(StochasticLayer, keras.layers.Dense):
         Networks using DropConnect", ICML 2013.
     """
     )
+
+    noise_per_example = False  # one kernel mask per call, shared by the batch
 
     def __init__(self, units, rate=0.5, seed=None, mc=False, **kwargs):
         super().__init__(rate=rate, seed=seed, mc=mc, units=units, **kwargs)
@@ -115,6 +120,8 @@ class DropConnectConv2D(StochasticLayer, keras.layers.Conv2D):
         Networks using DropConnect", ICML 2013.
     """
     )
+
+    noise_per_example = False  # one kernel mask per call, shared by the batch
 
     def __init__(self, filters, kernel_size, rate=0.5, seed=None, mc=False, **kwargs):
         super().__init__(

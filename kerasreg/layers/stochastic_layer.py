@@ -26,6 +26,11 @@ class StochasticLayer(keras.layers.Layer):
       ``seed=self.seed_generator`` so a seeded layer is reproducible.
     - ``inference(inputs)`` (optional): the deterministic output; the
       identity by default.
+    - ``noise_per_example`` (class attribute, default True): set it to False
+      when ``noise`` draws randomness shared by the whole batch (as
+      DropConnect's kernel mask is). `kerasreg.uncertainty.mc_predict` stacks
+      Monte Carlo samples along the batch axis only when every stochastic
+      layer draws per example, and otherwise runs one pass per sample.
 
     ``call(inputs, training=False)`` returns ``noise(inputs)`` when
     ``training`` is true or the layer is in MC mode (``mc=True``), and
@@ -64,6 +69,10 @@ class StochasticLayer(keras.layers.Layer):
     >>> tuple(layer(ops.ones((2, 4, 3)), training=True).shape)
     (2, 4, 3)
     """
+
+    # Copies of one input stacked in a batch get independent noise only if
+    # this is true; `mc_predict` relies on it to sample in one pass.
+    noise_per_example = True
 
     def __init__(self, rate=None, seed=None, mc=False, **kwargs):
         super().__init__(**kwargs)

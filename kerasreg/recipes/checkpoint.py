@@ -7,6 +7,8 @@ saves, after every epoch, in ``<run_dir>/checkpoint/``:
 
 - ``epoch-NNNN.weights.h5``: model weights and optimizer state
   (`keras.Model.save_weights`);
+- ``swa-epoch-NNNN.npz``: with stochastic weight averaging, the running
+  average and its snapshot count;
 - ``state.json``: epochs done, the name of that weights file, every seed
   generator's state (dropout and the other random layers), the metric
   history so far, the training seconds, and the early-stopping counters.
@@ -78,6 +80,23 @@ def restore(model, folder, state):
     return best_weights
 
 
+def save_swa_state(swa, path):
+    """Writes a `StochasticWeightAveraging` state (count and averaged weights) as ``.npz``, atomically."""
+    from kerasreg.atomic_files import atomic_write
+
+    state = swa.get_state()
+    with atomic_write(path, "wb") as stream:
+        np.savez(stream, count=np.asarray(state["count"]), **{f"w{i}": w for i, w in enumerate(state["weights"])})
+
+
+def load_swa_state(path):
+    """The ``{"count", "weights"}`` state `save_swa_state` wrote."""
+    with np.load(path) as data:
+        count = int(data["count"])
+        weights = [data[f"w{i}"] for i in range(len(data.files) - 1)]
+    return {"count": count, "weights": weights}
+
+
 def _save_weights_atomic(model, path):
     # save_weights insists on the ".weights.h5" ending, so the temporary file
     # is a hidden name with that ending, renamed when complete.
@@ -107,10 +126,13 @@ class RunCheckpoint(keras.callbacks.Callback):
         best_weights: What `restore` returned for ``resumed``.
         extra_state: Zero-argument callable returning a JSON-able dict saved
             along (the engine's training seconds).
+        swa: The run's `StochasticWeightAveraging`, or ``None``; its running
+            average is saved with each epoch (place it before this callback).
     """
 
-    def __init__(self, folder, early_stopping=None, resumed=None, best_weights=None, extra_state=None):
+    def __init__(self, folder, early_stopping=None, resumed=None, best_weights=None, extra_state=None, swa=None):
         super().__init__()
+        self.swa = swa
         self.folder = folder
         self.early_stopping = early_stopping
         self.resumed = resumed or {}
@@ -148,9 +170,12 @@ class RunCheckpoint(keras.callbacks.Callback):
                     self.best_file = f"best-epoch-{epoch + 1:04d}.weights.h5"
                     _save_weights_atomic(self.model, os.path.join(self.folder, self.best_file))
                 state["best_weights"] = self.best_file
+        if self.swa is not None and self.swa.snapshots_averaged:
+            state["swa"] = f"swa-epoch-{epoch + 1:04d}.npz"
+            save_swa_state(self.swa, os.path.join(self.folder, state["swa"]))
         write_json_atomic(os.path.join(self.folder, STATE_FILE), state)
-        keep = {weights, state.get("best_weights")}
-        for old in glob.glob(os.path.join(self.folder, "*epoch-*.weights.h5")):
+        keep = {weights, state.get("best_weights"), state.get("swa")}
+        for old in glob.glob(os.path.join(self.folder, "*epoch-*.weights.h5")) + glob.glob(os.path.join(self.folder, "swa-epoch-*.npz")):
             if os.path.basename(old) not in keep:
                 with contextlib.suppress(OSError):
                     os.remove(old)

@@ -1,4 +1,4 @@
-"""The command line every recipe shares: ``python -m kerasreg.recipes.<name> [train|find-lr|evaluate|tune]``.
+"""The command line every recipe shares: ``python -m kerasreg.recipes.<name> [train|find-lr|evaluate|tune|compare]``.
 
 Bad input (an unknown flag or config key, a wrong type, a missing file, a
 data path without images, a ``--resume`` of something that is not a run)
@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-COMMANDS = ("train", "find-lr", "evaluate", "tune")
+COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble")
 EXIT_BAD_INPUT = 2
 
 
@@ -50,6 +50,8 @@ def build_parser(recipe):
     train = commands.add_parser("train", help="train and evaluate one run (the default command)", allow_abbrev=False)
     _common_flags(train, recipe)
     train.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    train.add_argument("--ensemble", type=int, metavar="K",
+                       help="train K members (seeds seed..seed+K-1) and score their averaged probabilities")
     find = commands.add_parser("find-lr", help="run the LR range test on the configured model and data", allow_abbrev=False)
     _common_flags(find, recipe)
     find.add_argument("--min-lr", type=float, default=1e-6)
@@ -62,6 +64,9 @@ def build_parser(recipe):
         choices=("none", "flip"),
         help="override the run's training.test_time_augmentation (e.g. 'none' to see what 'flip' bought)",
     )
+    evaluate.add_argument("--mc-samples", type=int, metavar="N",
+                          help="also score the mean of N Monte Carlo dropout samples: accuracy, NLL, ECE, "
+                               "reliability diagrams (written to the run and its TensorBoard)")
     tune = commands.add_parser("tune", help="search hyperparameters with KerasTuner (space in TOML)", allow_abbrev=False)
     _common_flags(tune, recipe)
     tune.add_argument("--space", required=True, metavar="TOML", help=f"search space, e.g. recipes/{recipe.name}-tune.toml")
@@ -77,6 +82,14 @@ def build_parser(recipe):
                       help="KerasTuner's distributed mode: the chief runs the oracle, workers run trials")
     tune.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address (KERASTUNER_ORACLE_IP/PORT)")
     tune.add_argument("--tuner-id", help="this worker's name (KERASTUNER_TUNER_ID; default worker-<pid>)")
+    compare = commands.add_parser("compare", help="compare variants over seeds with intervals and paired tests",
+                                  allow_abbrev=False)  # fmt: skip
+    _common_flags(compare, recipe)
+    compare.add_argument("file", metavar="TOML", help=f"comparison file, e.g. recipes/{recipe.name}-dropout-ablation.toml")
+    ensemble = commands.add_parser("ensemble", help="score the averaged probabilities of finished runs",
+                                   allow_abbrev=False)  # fmt: skip
+    ensemble.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    ensemble.add_argument("--output", metavar="DIR", help="also write ensemble.json and ensemble.md here")
     return parser
 
 
@@ -138,6 +151,11 @@ def _train(recipe, args):
     from kerasreg.config import ConfigError
     from kerasreg.recipes import engine
 
+    if args.ensemble is not None:
+        if args.resume:
+            raise ConfigError("--ensemble and --resume do not go together; rerun the --ensemble command to continue")
+        _train_ensemble(recipe, args)
+        return
     if args.resume:
         config = _config_of_run(args.resume)
         if os.path.exists(os.path.join(args.resume, "results.json")):
@@ -149,6 +167,25 @@ def _train(recipe, args):
         run_dir, results = engine.train(config, recipe)
     where = run_dir or "this worker's part is done; worker 0 wrote the run"
     print(f"\n{recipe.name}: {where}\n{engine.summary_table(results)}")
+
+
+def _train_ensemble(recipe, args):
+    from kerasreg.recipes import ensemble
+
+    config = resolve_config(recipe, args)
+    folder, run_dirs = ensemble.train_members(recipe, config, args.ensemble)
+    report = ensemble.evaluate_ensemble(recipe, run_dirs)
+    ensemble.write_report(folder, report)
+    print(f"\n{recipe.name} ensemble: {folder}\n\n{ensemble.markdown(report)}")
+
+
+def _ensemble(recipe, args):
+    from kerasreg.recipes import ensemble
+
+    report = ensemble.evaluate_ensemble(recipe, args.run_dirs)
+    if args.output:
+        ensemble.write_report(args.output, report)
+    print(f"\n{ensemble.markdown(report)}")
 
 
 def _find_lr(recipe, args):
@@ -175,13 +212,23 @@ def _evaluate(recipe, args):
     config = _config_of_run(args.run_dir)
     if args.test_time_augmentation is not None:
         config.training.test_time_augmentation = args.test_time_augmentation
+    if args.mc_samples is not None and args.mc_samples < 1:
+        raise ConfigError(f"--mc-samples must be >= 1; got {args.mc_samples}")
     model_path = os.path.join(args.run_dir, "model.keras")
     if not os.path.isfile(model_path):
         raise ConfigError(f"{args.run_dir} has no saved model (model.keras); did the run finish?")
     prepared = engine.prepare(config, recipe)
     model = keras.models.load_model(model_path)
-    metrics = engine.evaluation_model(model, config).evaluate(prepared.test, verbose=0, return_dict=True)
-    print(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2))
+    if args.mc_samples is None:
+        metrics = engine.evaluation_model(model, config).evaluate(prepared.test, verbose=0, return_dict=True)
+        print(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2))
+        return
+    from kerasreg.recipes.mc_evaluation import evaluate_mc
+
+    report = evaluate_mc(args.run_dir, config, model, prepared, args.mc_samples)
+    print(json.dumps({k: report[k] for k in ("samples", "deterministic", "mc")}, indent=2))
+    print(f"reliability diagrams: {os.path.join(args.run_dir, 'reliability.png')}, reliability-mc.png; "
+          f"report: {os.path.join(args.run_dir, 'evaluation-mc.json')}")
 
 
 def _distributed_environment(args):
@@ -242,6 +289,30 @@ def _tune(recipe, args):
         print(f"train it: {best['command']}")
 
 
+def comparison_base(recipe, args, spec, log=print):
+    """The base config of a comparison: the file's preset, experiment file and [set]; the command line wins."""
+    from kerasreg.comparison import check_variants
+
+    args.preset = args.preset or spec.preset
+    args.config = args.config or spec.config
+    args.overrides = [f"{k}={json.dumps(v)}" for k, v in spec.shared.items()] + list(args.overrides)
+    base = resolve_config(recipe, args, log=log, derive_schedule=False)
+    check_variants(args.file, spec, base)
+    return base
+
+
+def _compare(recipe, args):
+    from kerasreg.comparison import load_comparison, markdown, run_comparison
+
+    spec = load_comparison(args.file)
+    base = comparison_base(recipe, args, spec)
+    root, rows, failed = run_comparison(recipe, base, spec)
+    print(f"\n{recipe.name} compare: {root}\n\n{markdown(rows)}")
+    print(f"table: {os.path.join(root, 'comparison.md')} (also .csv, .json; chart: comparison.png)")
+    for failure in failed:
+        print(f"failed: {failure['variant']} seed {failure['seed']}: {failure['error']} (rerun to retry)")
+
+
 def main(recipe, argv=None):
     """Runs the CLI for ``recipe``; returns the exit code."""
     from kerasreg.config import ConfigError
@@ -257,7 +328,8 @@ def main(recipe, argv=None):
         argv.insert(0, "train")
     try:
         args = parser.parse_args(argv)
-        {"train": _train, "find-lr": _find_lr, "evaluate": _evaluate, "tune": _tune}[args.command](recipe, args)
+        {"train": _train, "find-lr": _find_lr, "evaluate": _evaluate, "tune": _tune,
+         "compare": _compare, "ensemble": _ensemble}[args.command](recipe, args)
     except (UsageError, ConfigError, DataError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

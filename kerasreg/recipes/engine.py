@@ -23,7 +23,7 @@ from kerasreg.data import default_validation_size, load_dataset, make_dataset, s
 from kerasreg.recipes import checkpoint, multi_worker
 from kerasreg.recipes.hardware import resolve_auto_precision
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
-from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
+from kerasreg.schedules import Constant, Join, create_optimizer, create_schedule, with_run_length
 
 
 # The smoke preset every recipe gets: synthetic images shaped like the
@@ -82,6 +82,8 @@ class Prepared:
     schedule: object
     one_hot: bool
     workers: tuple = None  # (num_workers, task_index) under TF_CONFIG
+    # Training images, plain (no augmentation), one pass: SWA's batch-norm re-estimation.
+    batch_norm_data: object = None
 
     @property
     def chief(self):
@@ -147,6 +149,16 @@ def _whiten(model, config, x_train):
         ) from None
 
 
+def _with_swa_rate(schedule, training, steps_per_epoch):
+    """The schedule, switched to ``swa_learning_rate`` for the SWA epochs when one is set."""
+    if not training.swa_epochs or not training.swa_learning_rate:
+        return schedule
+    start = (training.epochs - training.swa_epochs) * steps_per_epoch
+    if start == 0:
+        return Constant(training.swa_learning_rate)
+    return Join([schedule, Constant(training.swa_learning_rate)], boundaries=[start])
+
+
 def _compiled_model(config, dataset, steps_per_epoch, one_hot, x_train):
     try:
         model = build_model(
@@ -162,6 +174,7 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot, x_train):
         if config.model.whitening:
             _whiten(model, config, x_train)
         schedule = create_schedule(with_run_length(config.schedule, config.training.epochs), steps_per_epoch)
+        schedule = _with_swa_rate(schedule, config.training, steps_per_epoch)
         optimizer = create_optimizer(_optimizer_config(config), schedule)
     except ValueError as error:
         raise ConfigError(str(error).splitlines()[0]) from None
@@ -210,7 +223,10 @@ def prepare(config, recipe, first_epoch=0):
         builtin=recipe.builtin_data,
         synthetic_examples=data.synthetic_examples,
         synthetic_shape=recipe.synthetic_shape,
-        seed=config.training.seed,
+        # The synthetic set is one fixed dataset, like a real one: the run's
+        # seed varies the split, initialisation and batches, not the test set
+        # (runs of different seeds must be comparable and ensemble-able).
+        seed=0,
     )
     x_train, y_train, x_val, y_val = training_arrays(config, dataset)
 
@@ -225,6 +241,7 @@ def prepare(config, recipe, first_epoch=0):
             epochs=config.training.epochs, first_epoch=first_epoch, **common,
         )
         validation = make_dataset(x_val, y_val, training=False, **common)
+        batch_norm_data = make_dataset(x_train, y_train, training=False, **common) if config.training.swa_epochs else None
         test = make_dataset(dataset.x_test, dataset.y_test, training=False, **common)
         if one_hot:
             if not mixing:
@@ -243,7 +260,7 @@ def prepare(config, recipe, first_epoch=0):
         train, validation, test = (multi_worker.shard_by_data(d) for d in (train, validation, test))
         multi_worker.adapt_model(model, strategy)
     return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model,
-                    schedule, one_hot, workers)
+                    schedule, one_hot, workers, batch_norm_data)
 
 
 class TimeAndNaN(keras.callbacks.Callback):
@@ -297,16 +314,30 @@ def evaluation_model(model, config):
 
 
 def _test_predictions(model, test, one_hot):
-    labels, predicted = [], []
+    """``(labels, probabilities)`` of the test set; the models output logits."""
+    labels, probabilities = [], []
     for x, y in test:
-        logits = model(x, training=False)
-        predicted.append(np.argmax(keras.ops.convert_to_numpy(logits), axis=-1))
+        logits = keras.ops.convert_to_numpy(model(x, training=False)).astype("float64")
+        logits -= logits.max(axis=-1, keepdims=True)
+        exp = np.exp(logits)
+        probabilities.append(exp / exp.sum(axis=-1, keepdims=True))
         y = np.asarray(y)
         labels.append(np.argmax(y, axis=-1) if one_hot else y)
-    return np.concatenate(labels), np.concatenate(predicted)
+    return np.concatenate(labels).astype("int64"), np.concatenate(probabilities)
 
 
-def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
+def calibration_metrics(probabilities, labels):
+    """Test NLL, Brier score and 15-bin ECE (`kerasreg.uncertainty`) of predicted probabilities."""
+    from kerasreg.uncertainty import brier_score, expected_calibration_error, negative_log_likelihood
+
+    return {
+        "nll": float(negative_log_likelihood(probabilities, labels)),
+        "brier": float(brier_score(probabilities, labels)),
+        "ece": float(expected_calibration_error(probabilities, labels, num_bins=15)),
+    }
+
+
+def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=print, callbacks=()):
     """Runs one experiment; returns ``(run_dir, results)``.
 
     Everything that can fail on bad input fails before the run directory is
@@ -314,9 +345,13 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
     holds a checkpoint worth resuming. With ``resume_dir`` (a run directory
     holding ``config.json``, whose config this is), training continues from
     that run's last checkpoint (`kerasreg.recipes.checkpoint`) and ends as
-    the uninterrupted run would have. ``callbacks`` are appended to the
-    engine's own (after the checkpoint).
+    the uninterrupted run would have. ``run_dir`` names the (new, or
+    empty) directory of a fresh run instead of one under
+    ``logging.logdir``. ``hparams`` (flat ``{name: value}``) replaces the
+    flattened config as the run's TensorBoard HParams. ``callbacks`` are
+    appended to the engine's own (after the checkpoint).
     """
+    from kerasreg.callbacks import StochasticWeightAveraging
     from kerasreg.reporting import RunLogger, confusion_matrix
 
     folder = checkpoint.folder_of(resume_dir) if resume_dir else None
@@ -335,7 +370,12 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
         run_dir = resume_dir
         log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
     else:
-        run_dir = create_run_dir(config.logging.logdir, recipe.name, config)
+        if run_dir is not None:
+            os.makedirs(run_dir, exist_ok=True)
+            if os.listdir(run_dir):
+                raise ConfigError(f"run directory {run_dir} is not empty")
+        else:
+            run_dir = create_run_dir(config.logging.logdir, recipe.name, config)
         log(f"run directory: {run_dir}")
         write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
         folder = checkpoint.folder_of(run_dir)
@@ -346,21 +386,32 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
     if config.logging.tensorboard and prepared.chief:
         callbacks.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
         logger = RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
-                           prepared.steps_per_epoch * config.training.epochs, to_dict(config))
+                           prepared.steps_per_epoch * config.training.epochs,
+                           to_dict(config) if hparams is None else hparams, flat=hparams is not None)  # fmt: skip
         callbacks.append(logger)
     stopping = None
     if config.training.early_stopping_patience:
         stopping = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.training.early_stopping_patience, restore_best_weights=True)
         callbacks.append(stopping)
+    swa = None
+    if config.training.swa_epochs:
+        swa = StochasticWeightAveraging(config.training.epochs - config.training.swa_epochs,
+                                        batch_norm_data=prepared.batch_norm_data)  # fmt: skip
+        if state.get("swa"):
+            swa.set_state(checkpoint.load_swa_state(os.path.join(folder, state["swa"])))
+        callbacks.append(swa)  # before the checkpoint: it saves the epoch's average
     saver = checkpoint.RunCheckpoint(folder, stopping, resumed=state, best_weights=best_weights,
-                                     extra_state=lambda: {"train_seconds": timer.seconds})
+                                     extra_state=lambda: {"train_seconds": timer.seconds}, swa=swa)  # fmt: skip
     callbacks.append(saver)  # after early stopping: it saves that epoch's decision
     callbacks.extend(extra_callbacks)
     if finished:
         # Killed after the last checkpoint but before the results: nothing left to train.
         if best_weights is not None:
             model.set_weights(best_weights)
+        if swa is not None:  # what fit's end would have done: the average, then batch-norm statistics
+            swa.set_model(model)
+            swa.on_train_end()
     else:
         try:
             model.fit(prepared.train, validation_data=prepared.validation, epochs=config.training.epochs,
@@ -378,7 +429,9 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
 
     evaluated = evaluation_model(model, config)
     test_metrics = evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
-    labels, predicted = _test_predictions(evaluated, prepared.test, prepared.one_hot)
+    labels, probabilities = _test_predictions(evaluated, prepared.test, prepared.one_hot)
+    predicted = np.argmax(probabilities, axis=-1)
+    test_metrics.update(calibration_metrics(probabilities, labels))
     # The checkpoint's history spans the epochs before a resume too.
     epochs_run = len(history.get("loss", []))
     last = {k: v[-1] for k, v in history.items() if v}
@@ -402,6 +455,9 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
         "images_per_second": images / (timer.seconds - state.get("train_seconds", 0.0)) if images else None,
         "parameters": int(model.count_params()),
     }
+    if swa is not None:
+        results["swa"] = {"start_epoch": swa.start_epoch, "snapshots": swa.snapshots_averaged,
+                          "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
     if prepared.workers is not None:
         # Replicas the strategy synchronized: one per worker on CPUs.
         results["workers"] = prepared.workers[0]
@@ -413,7 +469,8 @@ def train(config, recipe, *, resume_dir=None, log=print, callbacks=()):
     if logger is not None:
         logger.log_final(
             {"test_accuracy": results["test"].get("accuracy", float("nan")), "test_loss": results["test"]["loss"],
-             "val_accuracy": results["validation"].get("accuracy", float("nan"))},
+             "val_accuracy": results["validation"].get("accuracy", float("nan")),
+             "test_nll": results["test"]["nll"], "test_ece": results["test"]["ece"]},
             confusion_matrix(labels, predicted, prepared.dataset.num_classes), prepared.dataset.class_names,
         )
         logger.close()
@@ -427,6 +484,7 @@ def summary_table(results):
     rows = [
         ("test accuracy", f"{results['test'].get('accuracy', float('nan')):.4f}"),
         ("test loss", f"{results['test']['loss']:.4f}"),
+        ("test NLL / ECE", f"{results['test']['nll']:.4f} / {results['test']['ece']:.4f}" if "nll" in results["test"] else "-"),
         ("val accuracy (last / best)", f"{results['validation'].get('accuracy', float('nan')):.4f} / {results['best_validation_accuracy']:.4f}"),
         ("train accuracy", f"{results['train'].get('accuracy', float('nan')):.4f}"),
         ("epochs", str(results["epochs_run"])),

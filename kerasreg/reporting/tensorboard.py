@@ -21,7 +21,7 @@ import numpy as np
 from kerasreg.plotting.schedules import evaluate_schedule, new_figure
 
 
-def _flat_hparams(config_dict):
+def flat_hparams(config_dict):
     """``{"section.key": value}`` with values TensorBoard's HParams accepts (str, bool, int, float)."""
     flat = {}
     for section, values in config_dict.items():
@@ -105,7 +105,7 @@ class RunLogger(keras.callbacks.Callback):
         self.schedule = schedule
         self.steps_per_epoch = steps_per_epoch
         self.total_steps = total_steps
-        self.hparams = dict(hparams) if flat else _flat_hparams(hparams)
+        self.hparams = dict(hparams) if flat else flat_hparams(hparams)
         self._train = tf.summary.create_file_writer(os.path.join(run_dir, "train"))
         self._validation = tf.summary.create_file_writer(os.path.join(run_dir, "validation"))
         self._root = tf.summary.create_file_writer(run_dir)

@@ -16,7 +16,7 @@ around it:
   the error recorded; the search goes on until ``max_consecutive_failures``.
 - Optional median stopping (`MedianStopping`).
 - Each trial's traced graphs are released when it ends
-  (`kerasreg.tuning.graph_memory`): memory stays flat across trials.
+  (`kerasreg.recipes.graph_memory`): memory stays flat across trials.
 - Only the best trial's checkpoint is kept unless ``keep_checkpoints="all"``
   (Hyperband keeps every one until the search ends: later brackets resume
   from them).
@@ -41,7 +41,7 @@ from kerasreg.config import ConfigError, to_dict
 from kerasreg.recipes import engine
 from kerasreg.recipes.run_files import write_json_atomic
 from kerasreg.schedules import with_run_length
-from kerasreg.tuning.graph_memory import forget_custom_gradients
+from kerasreg.recipes.graph_memory import forget_custom_gradients
 
 TUNERS = ("random", "grid", "bayesian", "hyperband")
 OBJECTIVE = "val_accuracy"

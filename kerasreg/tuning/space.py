@@ -31,8 +31,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kerasreg.config import ConfigError, read_toml, to_dict
-from kerasreg.config.loading import TABLE_SECTIONS
+from kerasreg.config import ConfigError, key_problem, read_toml, to_dict, with_values
 
 TYPES = ("choice", "int", "float", "bool")
 SAMPLINGS = ("linear", "log", "reverse_log")
@@ -95,24 +94,8 @@ class SearchSpace:
         return {name: hp.values[name] for name in self.names() if name in hp.values and hp.is_active(name)}
 
     def apply(self, config, values):
-        """A new config: ``config`` with ``values`` (``{"section.key": value}``) set and validated.
-
-        In a table section (``optimizer``, ``schedule``) a tuned ``name``
-        that differs from the config's starts the table afresh from that
-        name and the section's other tuned values: arguments of the old
-        optimizer or schedule would not fit the new one.
-        """
-        from kerasreg.config import build
-
-        tables = to_dict(config)
-        for section in TABLE_SECTIONS:
-            name = values.get(f"{section}.name")
-            if name is not None and name != tables[section].get("name"):
-                tables[section] = {"name": name}
-        for name, value in values.items():
-            section, key = name.split(".", 1)
-            tables[section][key] = value
-        return build(tables)
+        """A new config: ``config`` with ``values`` set (`kerasreg.config.with_values`)."""
+        return with_values(config, values)
 
 
 def _fail(path, name, message):
@@ -135,14 +118,9 @@ def _config_default(config, name):
 
 
 def _check_key(path, name, config):
-    from kerasreg.config.sections import SECTIONS
-
-    section, dot, key = name.partition(".")
-    if not dot or section not in SECTIONS:
-        _fail(path, name, f"not a config key (section.key; sections: {', '.join(SECTIONS)})")
-    if section not in TABLE_SECTIONS and key not in to_dict(config)[section]:
-        keys = ", ".join(sorted(to_dict(config)[section]))
-        _fail(path, name, f"unknown key of [{section}] (keys: {keys})")
+    problem = key_problem(name, config)
+    if problem:
+        _fail(path, name, problem)
 
 
 def _parse(path, name, spec, config, earlier):

@@ -10,7 +10,7 @@ tf = pytest.importorskip("tensorflow")
 from kerasreg.recipes.cifar import RECIPE  # noqa: E402
 from kerasreg.recipes.cli import build_parser, resolve_config  # noqa: E402
 from kerasreg.tuning import load_space, run_search, search  # noqa: E402
-from kerasreg.tuning.graph_memory import PREFIX, _registry, forget_custom_gradients  # noqa: E402
+from kerasreg.recipes.graph_memory import PREFIX, _registry, forget_custom_gradients  # noqa: E402
 from tests.tuning.harness import BASE, write_space  # noqa: E402
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a TensorFlow registry")

@@ -1,0 +1,160 @@
+"""`run_comparison`: every variant x seed as a normal run, then the table, its files and the chart.
+
+Layout under ``<logdir>/<recipe>/compare-<name>/``:
+
+- ``<variant>/seed-<s>/``: a complete run (the engine's ``train``), with
+  TensorBoard scalars and HParams: the run's whole config plus
+  ``variant``; the folder's experiment summary lists the varied keys,
+  ``variant`` and the seed, so TensorBoard's HParams dashboard compares
+  the runs.
+- ``comparison.json`` (rows with every interval), ``comparison.md``,
+  ``comparison.csv`` and ``comparison.png``, rewritten (atomically) after
+  every run.
+- ``compare.json``: what the folder holds (variants and base config), so a
+  rerun with a changed file is refused instead of mixing results.
+
+Runs go seed-major (seed 0 of every variant, then seed 1, ...), so an
+interrupted comparison is balanced. Rerunning skips finished runs
+(``results.json``), resumes a run interrupted after a checkpoint, and
+restarts one interrupted before. Raising ``seeds`` in the file adds runs.
+"""
+
+import json
+import os
+import shutil
+
+import keras
+
+from kerasreg.atomic_files import atomic_write
+from kerasreg.comparison.table import METRICS, csv_text, markdown, summarize
+from kerasreg.config import ConfigError, to_dict, with_values
+from kerasreg.recipes import checkpoint, engine
+from kerasreg.recipes.graph_memory import forget_custom_gradients
+from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
+
+FILES = ("comparison.json", "comparison.md", "comparison.csv", "comparison.png")
+
+
+def comparison_dir(config, recipe, spec):
+    return os.path.join(config.logging.logdir, recipe.name, f"compare-{spec.name}")
+
+
+def _read_json(path):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def variant_config(base, variant, seed):
+    """The config of one run: ``base`` with the variant's values and ``seed``, schedule spanning the run."""
+    config = with_values(base, {**variant.values, "training.seed": seed}, origin=f"variant '{variant.name}'")
+    config.schedule = with_run_length(config.schedule, config.training.epochs)
+    try:
+        # Their factories check schedule and optimizer tables: fail before the first run, not at the tenth.
+        create_optimizer(config.optimizer, create_schedule(config.schedule, steps_per_epoch=100))
+    except ValueError as error:
+        raise ConfigError(f"variant '{variant.name}': {str(error).splitlines()[0]}") from None
+    return config
+
+
+def _write_experiment_hparams(root, spec):
+    import tensorflow as tf
+    from tensorboard.plugins.hparams import api as hp
+
+    hparams = [hp.HParam("variant", hp.Discrete([v.name for v in spec.variants]))]
+    for key in spec.varied_keys():
+        values = sorted({v.values[key] for v in spec.variants if key in v.values}, key=repr)
+        same_type = len({type(v) for v in values}) == 1
+        hparams.append(hp.HParam(key, hp.Discrete(values) if same_type else None))
+    hparams.append(hp.HParam("training.seed"))
+    metrics = [hp.Metric("final/test_accuracy", display_name="test accuracy"),
+               hp.Metric("final/test_nll", display_name="test NLL"),
+               hp.Metric("final/test_ece", display_name="test ECE"),
+               hp.Metric("epoch_accuracy", group="validation", display_name="val accuracy"),
+               hp.Metric("epoch_accuracy", group="train", display_name="train accuracy")]  # fmt: skip
+    writer = tf.summary.create_file_writer(root)
+    with writer.as_default():
+        hp.hparams_config(hparams=hparams, metrics=metrics)
+    writer.close()
+
+
+def _collect(root, spec, seeds):
+    runs = {}
+    for variant in spec.variants:
+        for seed in seeds:
+            results = _read_json(os.path.join(root, variant.folder, f"seed-{seed}", "results.json"))
+            if results is not None:
+                runs.setdefault(variant.name, {})[seed] = results
+    return runs
+
+
+def write_report(root, spec, rows, failed=()):
+    """``comparison.json/.md/.csv/.png`` in ``root``, each written atomically."""
+    from kerasreg.plotting import plot_comparison
+
+    write_json_atomic(os.path.join(root, "comparison.json"), {
+        "comparison": spec.name, "baseline": spec.baseline, "seeds_requested": spec.seeds,
+        "metrics": {column: meaning for column, _, meaning in METRICS}, "rows": rows, "failed": list(failed)})  # fmt: skip
+    with atomic_write(os.path.join(root, "comparison.md")) as handle:
+        handle.write(f"# {spec.name}\n\n{markdown(rows)}")
+    with atomic_write(os.path.join(root, "comparison.csv")) as handle:
+        handle.write(csv_text(rows))
+    if any(row["test_accuracy"] for row in rows):
+        plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
+
+
+def run_comparison(recipe, base, spec, *, log=print):
+    """Runs (or continues) a comparison; returns ``(folder, rows)``. See the module docstring."""
+    root = comparison_dir(base, recipe, spec)
+    identity = {"variants": [{"name": v.name, "values": v.values} for v in spec.variants], "config": to_dict(base)}
+    previous = _read_json(os.path.join(root, "compare.json"))
+    if previous is not None and previous != json.loads(json.dumps(identity)):
+        changed = [k for k in identity if previous.get(k) != json.loads(json.dumps(identity[k]))]
+        raise ConfigError(f"{root} holds a different comparison ({', '.join(changed)} changed); "
+                          "rename it (name = ...) or delete that folder")  # fmt: skip
+    seeds = [base.training.seed + i for i in range(spec.seeds)]
+    configs = {(v.name, s): variant_config(base, v, s) for s in seeds for v in spec.variants}  # all checked first
+    os.makedirs(root, exist_ok=True)
+    if previous is None:
+        _write_experiment_hparams(root, spec)
+        write_json_atomic(os.path.join(root, "compare.json"), identity)
+
+    failed = []
+    total, done = len(configs), 0
+    for seed in seeds:
+        for variant in spec.variants:
+            done += 1
+            run_dir = os.path.join(root, variant.folder, f"seed-{seed}")
+            if os.path.isfile(os.path.join(run_dir, "results.json")):
+                log(f"[{done}/{total}] {variant.name} seed {seed}: done already")
+                continue
+            config = configs[(variant.name, seed)]
+            resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
+            if not resume:
+                shutil.rmtree(run_dir, ignore_errors=True)  # interrupted before its first checkpoint
+            log(f"[{done}/{total}] {variant.name} seed {seed}: {'resuming' if resume else 'training'}")
+            hparams = {**_flat(config), "variant": variant.name}
+            keras.backend.clear_session()
+            try:
+                with forget_custom_gradients():  # many runs in one process: free each one's graphs
+                    _, results = engine.train(config, recipe, resume_dir=run_dir if resume else None,
+                                              run_dir=None if resume else run_dir, hparams=hparams, log=log)  # fmt: skip
+            except FloatingPointError as error:
+                failed.append({"variant": variant.name, "seed": seed, "error": str(error)})
+                log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")
+                continue
+            log(f"[{done}/{total}] {variant.name} seed {seed}: test accuracy {results['test']['accuracy']:.4f}")
+            rows = summarize(spec, _collect(root, spec, seeds))
+            write_report(root, spec, rows, failed)
+    rows = summarize(spec, _collect(root, spec, seeds))
+    write_report(root, spec, rows, failed)
+    return root, rows, failed
+
+
+def _flat(config):
+    from kerasreg.reporting import flat_hparams
+
+    return flat_hparams(to_dict(config))

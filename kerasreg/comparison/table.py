@@ -1,0 +1,124 @@
+"""The comparison table: per variant, metrics over seeds with intervals, and the paired test against the baseline."""
+
+import csv
+import io
+import math
+
+from kerasreg.comparison.statistics import mean_interval, paired_difference
+
+# (column, how to read it from a run's results.json, what it means)
+METRICS = (
+    ("test_accuracy", lambda r: r["test"]["accuracy"], "test accuracy"),
+    ("gap_accuracy", lambda r: r["train"]["accuracy"] - r["validation"]["accuracy"], "train - val accuracy"),
+    ("gap_loss", lambda r: r["validation"]["loss"] - r["train"]["loss"], "val - train loss"),
+    ("test_nll", lambda r: r["test"]["nll"], "test NLL"),
+    ("test_brier", lambda r: r["test"]["brier"], "test Brier score"),
+    ("test_ece", lambda r: r["test"]["ece"], "test ECE (15 bins)"),
+    ("epochs", lambda r: r["epochs_run"], "epochs run"),
+    ("wall_seconds", lambda r: r["wall_time_seconds"], "training seconds"),
+)
+
+
+def _metric(results, read):
+    try:
+        value = float(read(results))
+    except (KeyError, TypeError, ValueError):
+        return math.nan
+    return value
+
+
+def summarize(spec, runs, confidence=0.95):
+    """One row per variant (in the spec's order) from ``runs``: ``{variant: {seed: results}}``.
+
+    Every metric gets its mean and t-interval over the variant's seeds; the
+    test accuracy also gets the paired difference to the baseline over the
+    seeds both have, with its interval and the paired t-test's p-value.
+    """
+    baseline = runs.get(spec.baseline, {})
+    rows = []
+    for variant in spec.variants:
+        by_seed = runs.get(variant.name, {})
+        row = {"variant": variant.name, "values": variant.values, "seeds": sorted(by_seed),
+               "baseline": variant.name == spec.baseline}  # fmt: skip
+        for column, read, _ in METRICS:
+            values = [v for v in (_metric(by_seed[s], read) for s in sorted(by_seed)) if math.isfinite(v)]
+            interval = mean_interval(values, confidence) if values else None
+            row[column] = None if interval is None else {
+                "mean": interval.mean, "low": interval.low, "high": interval.high, "n": interval.n}  # fmt: skip
+        params = [r.get("parameters") for r in by_seed.values() if r.get("parameters") is not None]
+        row["parameters"] = params[0] if params else None
+        shared = sorted(set(by_seed) & set(baseline))
+        row["difference"] = None
+        if shared and variant.name != spec.baseline:
+            read = METRICS[0][1]
+            result = paired_difference([_metric(by_seed[s], read) for s in shared],
+                                       [_metric(baseline[s], read) for s in shared], confidence)  # fmt: skip
+            row["difference"] = {"mean": result.difference.mean, "low": result.difference.low,
+                                 "high": result.difference.high, "n": len(shared), "p_value": result.p_value}  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _mean(row, column, digits=4):
+    cell = row[column]
+    return "-" if cell is None else f"{cell['mean']:.{digits}f}"
+
+
+def _plus_minus(cell, digits=4, scale=1.0):
+    if cell is None:
+        return "-"
+    mean = cell["mean"] * scale
+    if math.isnan(cell["low"]):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {(cell['high'] - cell['low']) / 2 * scale:.{digits}f}"
+
+
+def _difference(row):
+    cell = row["difference"]
+    if row["baseline"]:
+        return "baseline", ""
+    if cell is None:
+        return "-", "-"
+    points = f"{cell['mean'] * 100:+.2f}"
+    if not math.isnan(cell["low"]):
+        points += f" [{cell['low'] * 100:+.2f}, {cell['high'] * 100:+.2f}]"
+    p = "-" if math.isnan(cell["p_value"]) else f"{cell['p_value']:.3g}"
+    return points, p
+
+
+def markdown(rows, confidence=0.95):
+    """The table as Markdown (accuracy in %, differences in percentage points)."""
+    level = f"{confidence:.0%}"
+    header = ["variant", "seeds", f"test acc % (± {level} CI)", f"Δ vs baseline, pts [{level} CI]", "p (paired t)",
+              "gap acc", "gap loss", "NLL", "Brier", "ECE", "epochs", "time s", "params"]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        difference, p = _difference(row)
+        cells = [row["variant"], str(len(row["seeds"])), _plus_minus(row["test_accuracy"], 2, 100), difference, p,
+                 _mean(row, "gap_accuracy"), _mean(row, "gap_loss"), _mean(row, "test_nll"), _mean(row, "test_brier"),
+                 _mean(row, "test_ece"), _mean(row, "epochs", 0), _mean(row, "wall_seconds", 0),
+                 f"{row['parameters']:,}" if row["parameters"] is not None else "-"]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(rows):
+    """The table as CSV: one row per variant, means and interval bounds as plain numbers."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = [c for c, _, _ in METRICS]
+    header = ["variant", "seeds"]
+    for column in columns:
+        header += [f"{column}_mean", f"{column}_ci_low", f"{column}_ci_high"]
+    header += ["difference_mean", "difference_ci_low", "difference_ci_high", "p_value", "parameters"]
+    writer.writerow(header)
+    for row in rows:
+        line = [row["variant"], len(row["seeds"])]
+        for column in columns:
+            cell = row[column] or {}
+            line += [cell.get("mean", ""), cell.get("low", ""), cell.get("high", "")]
+        difference = row["difference"] or {}
+        line += [difference.get("mean", ""), difference.get("low", ""), difference.get("high", ""),
+                 difference.get("p_value", ""), row["parameters"] if row["parameters"] is not None else ""]  # fmt: skip
+        writer.writerow(line)
+    return buffer.getvalue()

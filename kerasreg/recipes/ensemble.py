@@ -1,0 +1,139 @@
+"""Ensembles of separately trained runs: train K members, or reuse finished runs, and score their average.
+
+The ensemble's prediction is the mean of its members' predicted
+probabilities (Lakshminarayanan et al., 2017, "Simple and Scalable
+Predictive Uncertainty Estimation using Deep Ensembles"). Each member is
+scored on the test set alone and the ensemble against them: accuracy, NLL,
+Brier score and ECE, so what the combination buys in accuracy and in
+calibration is one table.
+
+- ``python -m kerasreg.recipes.<name> train --ensemble K``: K runs with
+  seeds ``seed .. seed + K - 1`` under ``<logdir>/<recipe>/ensemble-<name>/member-<seed>/``
+  (rerunning skips finished members), then the report there.
+- ``python -m kerasreg.recipes.<name> ensemble RUN_DIR [RUN_DIR ...]``:
+  the same report from finished runs (e.g. a comparison variant's seeds).
+"""
+
+import json
+import os
+import shutil
+
+import keras
+import numpy as np
+
+from kerasreg.atomic_files import atomic_write
+from kerasreg.config import ConfigError, build, to_dict
+from kerasreg.recipes import checkpoint, engine
+from kerasreg.recipes.graph_memory import forget_custom_gradients
+from kerasreg.recipes.run_files import write_json_atomic
+
+METRIC_NAMES = ("accuracy", "nll", "brier", "ece")
+
+
+def _run_config(run_dir):
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(os.path.join(run_dir, "model.keras")) or not os.path.isfile(path):
+        raise ConfigError(f"{run_dir} is not a finished kerasreg run (no model.keras / config.json)")
+    with open(path) as handle:
+        return build(json.load(handle))
+
+
+def scores(probabilities, labels):
+    """Accuracy and the calibration metrics of predicted probabilities."""
+    metrics = engine.calibration_metrics(probabilities, labels)
+    return {"accuracy": float(np.mean(np.argmax(probabilities, axis=-1) == labels)), **metrics}
+
+
+def evaluate_ensemble(recipe, run_dirs, log=print):
+    """Scores each run and the mean of their probabilities on the test set; returns the report dict.
+
+    The runs must share the data config (so the test set is the same); the
+    test set is evaluated with each run's own test-time augmentation.
+    """
+    import kerasreg  # noqa: F401 - registers kerasreg objects for loading
+
+    if len(run_dirs) < 2:
+        raise ConfigError(f"an ensemble needs at least 2 runs; got {len(run_dirs)}")
+    configs = [_run_config(d) for d in run_dirs]
+    data = to_dict(configs[0])["data"]
+    for run_dir, config in zip(run_dirs[1:], configs[1:]):
+        if to_dict(config)["data"] != data:
+            raise ConfigError(f"{run_dir} uses other data than {run_dirs[0]} ([data] differs); "
+                              "ensemble members must share the test set")  # fmt: skip
+    prepared = engine.prepare(configs[0], recipe)
+    members, total, labels = [], None, None
+    for run_dir, config in zip(run_dirs, configs):
+        keras.backend.clear_session()
+        model = keras.models.load_model(os.path.join(run_dir, "model.keras"))
+        labels, probabilities = engine._test_predictions(engine.evaluation_model(model, config), prepared.test,
+                                                         prepared.one_hot)  # fmt: skip
+        total = probabilities if total is None else total + probabilities
+        members.append({"run_dir": run_dir, "seed": config.training.seed, **scores(probabilities, labels)})
+        log(f"member {run_dir}: test accuracy {members[-1]['accuracy']:.4f}")
+    ensemble = scores(total / len(members), labels)
+    mean = {name: float(np.mean([m[name] for m in members])) for name in METRIC_NAMES}
+    best = {name: float(max(m[name] for m in members) if name == "accuracy" else min(m[name] for m in members))
+            for name in METRIC_NAMES}  # fmt: skip
+    return {"members": members, "member_mean": mean, "member_best": best, "ensemble": ensemble,
+            "size": len(members), "versions": engine.versions()}  # fmt: skip
+
+
+def markdown(report):
+    """The report as a Markdown table: each member, their mean and best, and the ensemble."""
+    lines = ["| model | test acc % | NLL | Brier | ECE |", "|---|---|---|---|---|"]
+
+    def line(name, metrics):
+        lines.append(f"| {name} | {metrics['accuracy'] * 100:.2f} | {metrics['nll']:.4f} | "
+                     f"{metrics['brier']:.4f} | {metrics['ece']:.4f} |")  # fmt: skip
+
+    for member in report["members"]:
+        line(f"member (seed {member['seed']})", member)
+    line("members: mean", report["member_mean"])
+    line("members: best of each metric", report["member_best"])
+    line(f"**ensemble of {report['size']}** (mean probability)", report["ensemble"])
+    return "\n".join(lines) + "\n"
+
+
+def write_report(folder, report):
+    os.makedirs(folder, exist_ok=True)
+    write_json_atomic(os.path.join(folder, "ensemble.json"), report)
+    with atomic_write(os.path.join(folder, "ensemble.md")) as handle:
+        handle.write(markdown(report))
+
+
+def train_members(recipe, config, size, log=print):
+    """Trains (or finishes) ``size`` members with consecutive seeds; returns ``(folder, run_dirs)``."""
+    from kerasreg.recipes.run_files import run_tag
+
+    if size < 2:
+        raise ConfigError(f"--ensemble needs at least 2 members; got {size}")
+    name = config.logging.run_name or run_tag(config)
+    folder = os.path.join(config.logging.logdir, recipe.name, f"ensemble-{name}")
+    identity = {"config": to_dict(config)}
+    identity["config"]["training"]["seed"] = None  # members differ only in the seed
+    previous_path = os.path.join(folder, "ensemble-config.json")
+    if os.path.isfile(previous_path):
+        with open(previous_path) as handle:
+            if json.load(handle) != json.loads(json.dumps(identity)):
+                raise ConfigError(f"{folder} holds an ensemble of another config; set logging.run_name or delete it")
+    os.makedirs(folder, exist_ok=True)
+    write_json_atomic(previous_path, identity)
+    run_dirs = []
+    for index in range(size):
+        seed = config.training.seed + index
+        run_dir = os.path.join(folder, f"member-{seed}")
+        run_dirs.append(run_dir)
+        if os.path.isfile(os.path.join(run_dir, "results.json")):
+            log(f"member {index + 1}/{size} (seed {seed}): done already")
+            continue
+        member = build(to_dict(config))
+        member.training.seed = seed
+        resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
+        if not resume:
+            shutil.rmtree(run_dir, ignore_errors=True)  # interrupted before its first checkpoint
+        log(f"member {index + 1}/{size} (seed {seed}): {'resuming' if resume else 'training'}")
+        keras.backend.clear_session()
+        with forget_custom_gradients():
+            engine.train(member, recipe, resume_dir=run_dir if resume else None,
+                         run_dir=None if resume else run_dir, log=log)  # fmt: skip
+    return folder, run_dirs

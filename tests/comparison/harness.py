@@ -1,0 +1,40 @@
+"""Smoke-sized comparisons through the real command line."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Two variants differing in the learning rate; the smoke preset (synthetic
+# data, a tiny net, one epoch) keeps each run to seconds.
+COMPARISON = """
+name = "smoke"
+seeds = 2
+preset = "smoke"
+baseline = "low-lr"
+
+[set]
+"data.synthetic_examples" = 128
+
+[variants.low-lr]
+"schedule.learning_rate" = 0.01
+
+[variants.high-lr]
+"schedule.learning_rate" = 0.05
+"""
+
+
+def write_comparison(cwd, text=COMPARISON, name="compare.toml"):
+    path = Path(cwd) / name
+    path.write_text(text)
+    return str(path)
+
+
+def run_compare(cwd, *args, timeout=600):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
+    return subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", "compare", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=timeout)  # fmt: skip
+
+
+def comparison_root(cwd, name="smoke"):
+    return Path(cwd) / "logs" / "cifar" / f"compare-{name}"

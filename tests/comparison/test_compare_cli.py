@@ -1,0 +1,119 @@
+"""A 2-variant x 2-seed comparison through the CLI: runs, table files, HParams, rerun skips finished runs."""
+
+import csv
+import json
+
+import pytest
+
+from tests.comparison.harness import comparison_root, run_compare, write_comparison
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("compare")
+    path = write_comparison(cwd)
+    first = run_compare(cwd, path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    return cwd, path, first
+
+
+def test_every_variant_and_seed_is_a_finished_run(compared):
+    cwd, _, _ = compared
+    root = comparison_root(cwd)
+    for variant, rate in (("low-lr", 0.01), ("high-lr", 0.05)):
+        for seed in (0, 1):
+            run = root / variant / f"seed-{seed}"
+            results = json.loads((run / "results.json").read_text())
+            assert results["seed"] == seed
+            assert results["config"]["schedule"]["learning_rate"] == rate
+            assert results["config"]["training"]["seed"] == seed
+            assert {"accuracy", "loss", "nll", "brier", "ece"} <= set(results["test"])
+            assert (run / "model.keras").is_file()
+
+
+def test_the_table_files_have_every_column_and_the_statistics_of_the_runs(compared):
+    from kerasreg.comparison import mean_interval, paired_difference
+
+    cwd, _, first = compared
+    root = comparison_root(cwd)
+    table = json.loads((root / "comparison.json").read_text())
+    rows = {row["variant"]: row for row in table["rows"]}
+    assert list(rows) == ["low-lr", "high-lr"] and rows["low-lr"]["baseline"]
+
+    accuracy = {v: [json.loads((root / v / f"seed-{s}" / "results.json").read_text())["test"]["accuracy"]
+                    for s in (0, 1)] for v in rows}  # fmt: skip
+    interval = mean_interval(accuracy["high-lr"])
+    assert rows["high-lr"]["test_accuracy"]["mean"] == pytest.approx(interval.mean)
+    assert rows["high-lr"]["test_accuracy"]["high"] == pytest.approx(interval.high, nan_ok=True)
+    difference = paired_difference(accuracy["high-lr"], accuracy["low-lr"])
+    assert rows["high-lr"]["difference"]["mean"] == pytest.approx(difference.difference.mean)
+    assert rows["high-lr"]["difference"]["p_value"] == pytest.approx(difference.p_value, nan_ok=True)
+    assert rows["low-lr"]["difference"] is None
+
+    with open(root / "comparison.csv") as handle:
+        reader = csv.DictReader(handle)
+        records = list(reader)
+    for column in ("test_accuracy_mean", "test_accuracy_ci_low", "test_accuracy_ci_high", "gap_accuracy_mean",
+                   "gap_loss_mean", "test_nll_mean", "test_brier_mean", "test_ece_mean", "epochs_mean",
+                   "wall_seconds_mean", "parameters", "difference_mean", "p_value"):  # fmt: skip
+        assert column in reader.fieldnames
+    assert [r["variant"] for r in records] == ["low-lr", "high-lr"]
+    assert int(records[0]["seeds"]) == 2
+
+    markdown = (root / "comparison.md").read_text()
+    for header in ("test acc %", "Δ vs baseline", "p (paired t)", "gap acc", "gap loss", "NLL", "Brier", "ECE",
+                   "epochs", "time s", "params"):  # fmt: skip
+        assert header in markdown
+    assert "| high-lr | 2 |" in markdown and "baseline" in markdown
+    assert "| high-lr | 2 |" in first.stdout
+    assert (root / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_hparams_dashboard_sees_every_run_with_its_variant(compared):
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2
+
+    cwd, _, _ = compared
+    root = comparison_root(cwd)
+    for variant in ("low-lr", "high-lr"):
+        for seed in (0, 1):
+            run = event_accumulator.EventAccumulator(str(root / variant / f"seed-{seed}"))
+            run.Reload()
+            content = run.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.SESSION_START_INFO_TAG]
+            info = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+            assert info.hparams["variant"].string_value == variant
+            assert info.hparams["training.seed"].number_value == seed
+    experiment = event_accumulator.EventAccumulator(str(root))
+    experiment.Reload()
+    content = experiment.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.EXPERIMENT_TAG]
+    names = [h.name for h in plugin_data_pb2.HParamsPluginData.FromString(content).experiment.hparam_infos]
+    assert names == ["variant", "schedule.learning_rate", "training.seed"]
+
+
+def test_a_rerun_skips_finished_runs_and_more_seeds_add_runs(compared):
+    cwd, path, _ = compared
+    root = comparison_root(cwd)
+    stamps = {p: p.stat().st_mtime_ns for p in root.glob("*/seed-*/results.json")}
+    again = run_compare(cwd, path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("done already") == 4
+    assert ": training" not in again.stdout and ": resuming" not in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in root.glob("*/seed-*/results.json")} == stamps
+
+    more = write_comparison(cwd, open(path).read().replace("seeds = 2", "seeds = 3"), name="more.toml")
+    # Same comparison name and variants: the folder is reused and only seed 2 runs.
+    grown = run_compare(cwd, more)
+    assert grown.returncode == 0, grown.stderr[-3000:]
+    assert grown.stdout.count("done already") == 4
+    assert sorted(p.parent.name for p in root.glob("low-lr/seed-*/results.json")) == ["seed-0", "seed-1", "seed-2"]
+    table = json.loads((root / "comparison.json").read_text())
+    assert [len(r["seeds"]) for r in table["rows"]] == [3, 3]
+
+
+def test_a_changed_comparison_in_the_same_folder_is_refused(compared):
+    cwd, path, _ = compared
+    changed = write_comparison(cwd, open(path).read().replace("0.05", "0.07"), name="changed.toml")
+    result = run_compare(cwd, changed)
+    assert result.returncode == 2
+    assert "holds a different comparison (variants changed)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,81 @@
+"""evaluate RUN_DIR --mc-samples N: deterministic vs MC scores, reliability diagrams, TensorBoard, bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SMOKE = ["--preset", "smoke", "--set", "data.synthetic_examples=128"]
+
+
+def cli(cwd, *args):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
+    return subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=600)  # fmt: skip
+
+
+def train(cwd, name, *sets):
+    result = cli(cwd, "train", *SMOKE, "--set", f"logging.run_name={name}", *sets)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return cwd / "logs" / "cifar" / name
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("mc")
+    # Flip test-time augmentation too: MC sampling goes through the averaging wrapper.
+    dropout = train(cwd, "dropout", "--set", "regularization.dropout=dropout", "--set", "regularization.dropout_rate=0.5",
+                    "--set", "training.test_time_augmentation=flip")  # fmt: skip
+    plain = train(cwd, "plain", "--set", "regularization.dropout=none")
+    return cwd, dropout, plain
+
+
+def test_mc_scores_differ_from_the_deterministic_ones_which_match_the_run(runs):
+    cwd, dropout, _ = runs
+    result = cli(cwd, "evaluate", str(dropout), "--mc-samples", "8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((dropout / "evaluation-mc.json").read_text())
+    recorded = json.loads((dropout / "results.json").read_text())["test"]
+    assert report["samples"] == 8 and report["stochastic_layers"] and report["test_time_augmentation"] == "flip"
+    assert report["deterministic"]["accuracy"] == pytest.approx(recorded["accuracy"], abs=1e-6)
+    assert report["deterministic"]["nll"] == pytest.approx(recorded["nll"], rel=1e-5)
+    assert report["deterministic"]["ece"] == pytest.approx(recorded["ece"], abs=1e-6)
+    assert report["mc"]["nll"] != pytest.approx(report["deterministic"]["nll"], rel=1e-6)
+    assert report["mc"]["mean_mutual_information"] > 0
+    for name in ("reliability.png", "reliability-mc.png"):
+        assert (dropout / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert '"mc"' in result.stdout and "reliability diagrams" in result.stdout
+
+
+def test_the_diagrams_and_scores_are_logged_to_tensorboard(runs):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    cwd, dropout, _ = runs
+    if not (dropout / "evaluation-mc.json").exists():
+        assert cli(cwd, "evaluate", str(dropout), "--mc-samples", "8").returncode == 0
+    events = event_accumulator.EventAccumulator(str(dropout / "evaluate"), size_guidance={"tensors": 0})
+    events.Reload()
+    tags = set(events.Tags()["tensors"])
+    assert {"reliability/deterministic", "reliability/mc", "mc/ece", "deterministic/nll"} <= tags
+
+
+def test_without_stochastic_layers_mc_equals_deterministic(runs):
+    cwd, _, plain = runs
+    result = cli(cwd, "evaluate", str(plain), "--mc-samples", "3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "no dropout or other stochastic layer" in result.stdout
+    report = json.loads((plain / "evaluation-mc.json").read_text())
+    assert report["stochastic_layers"] == []
+    for name in ("accuracy", "nll", "brier", "ece"):
+        assert report["mc"][name] == pytest.approx(report["deterministic"][name], rel=1e-5, abs=1e-7)
+    assert report["mc"]["mean_mutual_information"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_bad_sample_count_exits_2(runs):
+    cwd, dropout, _ = runs
+    result = cli(cwd, "evaluate", str(dropout), "--mc-samples", "0")
+    assert result.returncode == 2
+    assert "--mc-samples must be >= 1; got 0" in result.stderr and len(result.stderr.strip().splitlines()) == 1

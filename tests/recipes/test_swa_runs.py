@@ -1,0 +1,88 @@
+"""training.swa_epochs in a run: the averaged weights, the SWA learning rate, resume, and bad configs."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from kerasreg.config import ConfigError
+from kerasreg.recipes import engine
+from kerasreg.recipes.cifar import RECIPE
+from kerasreg.recipes.cli import build_parser, resolve_config
+
+SETS = ["data.synthetic_examples=256", "training.epochs=4", "training.swa_epochs=2", "training.swa_learning_rate=0.01",
+        "regularization.dropout=dropout", "regularization.dropout_rate=0.2"]  # fmt: skip
+
+
+def config(*extra):
+    args = ["train", "--preset", "smoke"]
+    for assignment in [*SETS, *extra]:
+        args += ["--set", assignment]
+    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(args), log=lambda *_: None)
+
+
+class Record(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.snapshots = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.snapshots.append([keras.ops.convert_to_numpy(v).copy() for v in self.model.trainable_variables])
+
+
+class Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 2:  # after the first SWA snapshot was taken and checkpointed
+            raise KeyboardInterrupt
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    record = Record()
+    run_dir, results = engine.train(config(), RECIPE, run_dir=str(tmp_path_factory.mktemp("swa") / "run"),
+                                    log=lambda *_: None, callbacks=(record,))  # fmt: skip
+    return run_dir, results, record.snapshots
+
+
+def test_the_saved_model_holds_the_average_of_the_last_epochs(reference):
+    run_dir, results, snapshots = reference
+    assert results["swa"] == {"start_epoch": 2, "snapshots": 2, "learning_rate": 0.01}
+    model = keras.models.load_model(f"{run_dir}/model.keras")
+    expected = [(a + b) / 2 for a, b in zip(snapshots[2], snapshots[3])]
+    for variable, average in zip(model.trainable_variables, expected):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(variable), average, rtol=1e-5, atol=1e-6)
+
+
+def test_the_swa_epochs_run_at_the_swa_learning_rate():
+    prepared = engine.prepare(config(), RECIPE)
+    start = 2 * prepared.steps_per_epoch
+    rates = [float(prepared.schedule(step)) for step in (start - 1, start, start + 5)]
+    assert rates[0] != pytest.approx(0.01) and rates[1:] == pytest.approx([0.01, 0.01])
+    assert prepared.batch_norm_data is not None
+
+
+def test_an_interrupted_run_resumes_with_its_average(reference, tmp_path):
+    _, expected, _ = reference
+    run_dir = str(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        engine.train(config(), RECIPE, run_dir=run_dir, log=lambda *_: None, callbacks=(Interrupt(),))
+    state = json.loads(open(f"{run_dir}/checkpoint/state.json").read())
+    assert state["epoch"] == 3 and state["swa"] == "swa-epoch-0003.npz"
+    _, results = engine.train(config(), RECIPE, resume_dir=run_dir, log=lambda *_: None)
+    assert results["swa"]["snapshots"] == 2
+    for name in ("accuracy", "loss", "nll"):
+        assert results["test"][name] == pytest.approx(expected["test"][name], rel=1e-4, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["training.swa_epochs=5"], "Received: training.swa_epochs=5"),
+        (["training.swa_learning_rate=-0.1"], "Received: training.swa_learning_rate=-0.1"),
+        (["training.early_stopping_patience=2"], "0 with early stopping on"),
+    ],
+)
+def test_bad_swa_settings_are_rejected(extra, message):
+    with pytest.raises(ConfigError, match=message):
+        config(*extra)
