@@ -30,7 +30,7 @@ from kerasreg.comparison.table import METRICS, csv_text, markdown, summarize
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg.recipes import checkpoint, engine
 from kerasreg.recipes.graph_memory import forget_custom_gradients
-from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.recipes.run_files import read_json, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 
 FILES = ("comparison.json", "comparison.md", "comparison.csv", "comparison.png")
@@ -38,14 +38,6 @@ FILES = ("comparison.json", "comparison.md", "comparison.csv", "comparison.png")
 
 def comparison_dir(config, recipe, spec):
     return os.path.join(config.logging.logdir, recipe.name, f"compare-{spec.name}")
-
-
-def _read_json(path):
-    try:
-        with open(path) as handle:
-            return json.load(handle)
-    except (OSError, json.JSONDecodeError):
-        return None
 
 
 def variant_config(base, variant, seed):
@@ -85,7 +77,7 @@ def _collect(root, spec, seeds):
     runs = {}
     for variant in spec.variants:
         for seed in seeds:
-            results = _read_json(os.path.join(root, variant.folder, f"seed-{seed}", "results.json"))
+            results = read_json(os.path.join(root, variant.folder, f"seed-{seed}", "results.json"))
             if results is not None:
                 runs.setdefault(variant.name, {})[seed] = results
     return runs
@@ -110,7 +102,7 @@ def run_comparison(recipe, base, spec, *, log=print):
     """Runs (or continues) a comparison; returns ``(folder, rows)``. See the module docstring."""
     root = comparison_dir(base, recipe, spec)
     identity = {"variants": [{"name": v.name, "values": v.values} for v in spec.variants], "config": to_dict(base)}
-    previous = _read_json(os.path.join(root, "compare.json"))
+    previous = read_json(os.path.join(root, "compare.json"))
     if previous is not None and previous != json.loads(json.dumps(identity)):
         changed = [k for k in identity if previous.get(k) != json.loads(json.dumps(identity[k]))]
         raise ConfigError(f"{root} holds a different comparison ({', '.join(changed)} changed); "

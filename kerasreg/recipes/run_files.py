@@ -15,6 +15,15 @@ def write_json_atomic(path, payload):
         stream.write("\n")
 
 
+def read_json(path):
+    """The JSON in ``path``, or ``None`` when it is missing or not (yet) valid JSON."""
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def run_tag(config):
     """A short, readable tag of what the run varies: model, dropout, schedule."""
     reg = config.regularization

@@ -39,7 +39,7 @@ import keras
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError, to_dict
 from kerasreg.recipes import engine
-from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.recipes.run_files import read_json, write_json_atomic
 from kerasreg.schedules import with_run_length
 from kerasreg.recipes.graph_memory import forget_custom_gradients
 
@@ -57,14 +57,6 @@ def search_dir(config, recipe, space):
 
 def trial_dir(root, trial_id):
     return os.path.join(root, f"trial-{trial_id}")
-
-
-def _read_json(path):
-    try:
-        with open(path) as handle:
-            return json.load(handle)
-    except (OSError, json.JSONDecodeError):
-        return None
 
 
 def hparam_values(space, values):
@@ -131,7 +123,7 @@ class MedianStopping(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._histories = []
         for name in sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []:
-            record = _read_json(os.path.join(self.root, name, "trial.json"))
+            record = read_json(os.path.join(self.root, name, "trial.json"))
             if record and record.get("status") == "COMPLETED":
                 self._histories.append(record.get("history", {}).get(self.monitor, []))
 
@@ -318,7 +310,7 @@ def trial_rows(tuner, root, space):
     """One dict per trial, in trial order: id, status, values, validation metrics, seconds, error."""
     rows = []
     for trial_id, trial in sorted(tuner.oracle.trials.items(), key=lambda item: int(item[0]) if item[0].isdigit() else 0):
-        record = _read_json(os.path.join(trial_dir(root, trial_id), "trial.json")) or {}
+        record = read_json(os.path.join(trial_dir(root, trial_id), "trial.json")) or {}
         history = record.get("history", {})
         values = {name: trial.hyperparameters.values.get(name) for name in space.names()
                   if name in trial.hyperparameters.values and trial.hyperparameters.is_active(name)}  # fmt: skip
@@ -419,12 +411,12 @@ def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecu
     chief = _is_chief_or_alone()
     results_path = os.path.join(root, "results.json")
     if chief:
-        previous = _read_json(os.path.join(root, "search.json"))
+        previous = read_json(os.path.join(root, "search.json"))
         if previous is not None and previous != identity:
             changed = [k for k in identity if previous.get(k) != identity[k]]
             raise ConfigError(f"{root} holds a different search ({', '.join(changed)} changed); "
                               "rename the space (name = ...) or delete that folder")  # fmt: skip
-        finished = _read_json(results_path)
+        finished = read_json(results_path)
         if finished and finished.get("best", {}).get("test") is not None:
             log(f"search {space.name} already finished; its results: {results_path}")
             return root, finished
@@ -482,4 +474,4 @@ def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecu
             "command": train_command(command_prefix, values),
         }
     write_results(root, space, rows, extra)
-    return root, _read_json(results_path)
+    return root, read_json(results_path)
