@@ -104,6 +104,9 @@ class TrainingConfig:
     swa_epochs: int = 0
     # Constant learning rate over those epochs; 0 = keep the schedule's.
     swa_learning_rate: float = 0.0
+    # Snapshot ensemble (Huang et al. 2017): also score the mean prediction
+    # of the weights at the end of the last N cosine_restarts cycles. 0 = off.
+    snapshot_ensemble: int = 0
 
     def __post_init__(self):
         check_positive_int("training.epochs", self.epochs)
@@ -126,6 +129,8 @@ class TrainingConfig:
                 raise invalid_argument(
                     "training.swa_epochs", "0 with early stopping on (it restores the best epoch's weights, "
                     "SWA replaces them by an average)", self.swa_epochs)  # fmt: skip
+        if self.snapshot_ensemble != 0:
+            check_positive_int("training.snapshot_ensemble", self.snapshot_ensemble)
         rate = check_finite_float("training.swa_learning_rate", self.swa_learning_rate)
         if rate < 0:
             raise invalid_argument("training.swa_learning_rate", "a float >= 0 (0 keeps the schedule)",

@@ -22,6 +22,7 @@ from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes import checkpoint, multi_worker
 from kerasreg.recipes.hardware import resolve_auto_precision
+from kerasreg.atomic_files import atomic_write
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
 from kerasreg.schedules import Constant, Join, create_optimizer, create_schedule, with_run_length
 
@@ -326,6 +327,81 @@ def _test_predictions(model, test, one_hot):
     return np.concatenate(labels).astype("int64"), np.concatenate(probabilities)
 
 
+def prediction_scores(probabilities, labels):
+    """Accuracy, NLL, Brier score and ECE of predicted probabilities (what ensembles and MC runs report)."""
+    return {"accuracy": float(np.mean(np.argmax(probabilities, axis=-1) == labels)),
+            **calibration_metrics(probabilities, labels)}  # fmt: skip
+
+
+def snapshot_epochs(config):
+    """The epochs (1-based) whose weights ``training.snapshot_ensemble`` averages: the last cycle ends.
+
+    Snapshot ensembles (Huang et al. 2017, "Snapshot Ensembles: Train 1,
+    get M for free"): with cosine annealing and warm restarts, the weights
+    at the end of each cycle (the lowest learning rate) are good and
+    diverse models. Cycles are read from ``schedule.first_decay_epochs`` and
+    ``t_mul``; each must end on a whole epoch.
+    """
+    wanted = config.training.snapshot_ensemble
+    if not wanted:
+        return []
+    schedule = config.schedule
+    if schedule.get("name") != "cosine_restarts" or "first_decay_epochs" not in schedule:
+        raise ConfigError(
+            "training.snapshot_ensemble needs schedule.name='cosine_restarts' with schedule.first_decay_epochs "
+            f"(its cycles give the snapshots). Received: schedule={dict(schedule)!r}"
+        )
+    length, t_mul, end, ends = float(schedule["first_decay_epochs"]), float(schedule.get("t_mul", 2.0)), 0.0, []
+    while length > 0 and end + length <= config.training.epochs + 1e-6:
+        end += length
+        if abs(end - round(end)) > 1e-6:
+            raise ConfigError(f"training.snapshot_ensemble: a cosine_restarts cycle ends inside epoch {end:g}; "
+                              "choose first_decay_epochs and t_mul so that cycles end on whole epochs")  # fmt: skip
+        ends.append(int(round(end)))
+        length *= t_mul
+    if len(ends) < wanted:
+        raise ConfigError(f"training.snapshot_ensemble={wanted} but the schedule's cycles end only after epochs "
+                          f"{ends} of {config.training.epochs}")  # fmt: skip
+    return ends[-wanted:]
+
+
+class SnapshotSaver(keras.callbacks.Callback):
+    """Saves every weight (batch-norm statistics included) at the end of the snapshot epochs, atomically."""
+
+    def __init__(self, folder, epochs):
+        super().__init__()
+        self.folder, self.epochs = folder, set(epochs)
+
+    @staticmethod
+    def path(folder, epoch):
+        return os.path.join(folder, f"snapshot-{epoch:04d}.npz")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            with atomic_write(self.path(self.folder, epoch + 1), "wb") as stream:
+                np.savez(stream, *self.model.get_weights())
+
+
+def _snapshot_ensemble(model, config, prepared, folder, epochs):
+    """Scores each saved snapshot and the mean of their probabilities; leaves the model's weights as they were."""
+    final = model.get_weights()
+    members, total, labels = [], None, None
+    for epoch in epochs:
+        path = SnapshotSaver.path(folder, epoch)
+        if not os.path.isfile(path):  # stopped early, before this cycle ended
+            continue
+        with np.load(path) as data:
+            model.set_weights([data[f"arr_{i}"] for i in range(len(data.files))])
+        labels, probabilities = _test_predictions(evaluation_model(model, config), prepared.test, prepared.one_hot)
+        total = probabilities if total is None else total + probabilities
+        members.append({"epoch": epoch, **prediction_scores(probabilities, labels)})
+    model.set_weights(final)
+    if not members:
+        return None
+    return {"epochs": [m["epoch"] for m in members], "members": members,
+            "ensemble": prediction_scores(total / len(members), labels)}  # fmt: skip
+
+
 def calibration_metrics(probabilities, labels):
     """Test NLL, Brier score and 15-bin ECE (`kerasreg.uncertainty`) of predicted probabilities."""
     from kerasreg.uncertainty import brier_score, expected_calibration_error, negative_log_likelihood
@@ -359,6 +435,7 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
     done = state.get("epoch", 0)
     finished = state.get("stopped", False) or done >= config.training.epochs
     prepared = prepare(config, recipe, first_epoch=0 if finished else done)
+    snapshots = snapshot_epochs(config)
     model = prepared.model
     best_weights = checkpoint.restore(model, folder, state) if state else None
     if not prepared.chief:
@@ -401,6 +478,8 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
         if state.get("swa"):
             swa.set_state(checkpoint.load_swa_state(os.path.join(folder, state["swa"])))
         callbacks.append(swa)  # before the checkpoint: it saves the epoch's average
+    if snapshots:
+        callbacks.append(SnapshotSaver(folder, snapshots))  # before the checkpoint that says the epoch is done
     saver = checkpoint.RunCheckpoint(folder, stopping, resumed=state, best_weights=best_weights,
                                      extra_state=lambda: {"train_seconds": timer.seconds}, swa=swa)  # fmt: skip
     callbacks.append(saver)  # after early stopping: it saves that epoch's decision
@@ -455,6 +534,8 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
         "images_per_second": images / (timer.seconds - state.get("train_seconds", 0.0)) if images else None,
         "parameters": int(model.count_params()),
     }
+    if snapshots:
+        results["snapshot_ensemble"] = _snapshot_ensemble(model, config, prepared, folder, snapshots)
     if swa is not None:
         results["swa"] = {"start_epoch": swa.start_epoch, "snapshots": swa.snapshots_averaged,
                           "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
@@ -492,5 +573,10 @@ def summary_table(results):
         ("images/s", f"{results['images_per_second']:.0f}" if results["images_per_second"] else "-"),
         ("parameters", f"{results['parameters']:,}"),
     ]
+    snapshot = results.get("snapshot_ensemble")
+    if snapshot:
+        rows.insert(2, (f"snapshot ensemble of {len(snapshot['epochs'])}",
+                        f"{snapshot['ensemble']['accuracy']:.4f} (NLL {snapshot['ensemble']['nll']:.4f}, "
+                        f"epochs {', '.join(map(str, snapshot['epochs']))})"))  # fmt: skip
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)

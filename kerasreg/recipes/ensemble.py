@@ -38,12 +38,6 @@ def _run_config(run_dir):
         return build(json.load(handle))
 
 
-def scores(probabilities, labels):
-    """Accuracy and the calibration metrics of predicted probabilities."""
-    metrics = engine.calibration_metrics(probabilities, labels)
-    return {"accuracy": float(np.mean(np.argmax(probabilities, axis=-1) == labels)), **metrics}
-
-
 def evaluate_ensemble(recipe, run_dirs, log=print):
     """Scores each run and the mean of their probabilities on the test set; returns the report dict.
 
@@ -68,9 +62,9 @@ def evaluate_ensemble(recipe, run_dirs, log=print):
         labels, probabilities = engine._test_predictions(engine.evaluation_model(model, config), prepared.test,
                                                          prepared.one_hot)  # fmt: skip
         total = probabilities if total is None else total + probabilities
-        members.append({"run_dir": run_dir, "seed": config.training.seed, **scores(probabilities, labels)})
+        members.append({"run_dir": run_dir, "seed": config.training.seed, **engine.prediction_scores(probabilities, labels)})
         log(f"member {run_dir}: test accuracy {members[-1]['accuracy']:.4f}")
-    ensemble = scores(total / len(members), labels)
+    ensemble = engine.prediction_scores(total / len(members), labels)
     mean = {name: float(np.mean([m[name] for m in members])) for name in METRIC_NAMES}
     best = {name: float(max(m[name] for m in members) if name == "accuracy" else min(m[name] for m in members))
             for name in METRIC_NAMES}  # fmt: skip

@@ -20,11 +20,6 @@ from kerasreg.recipes import engine
 from kerasreg.recipes.run_files import write_json_atomic
 
 
-def _scores(probabilities, labels):
-    return {"accuracy": float(np.mean(np.argmax(probabilities, axis=-1) == labels)),
-            **engine.calibration_metrics(probabilities, labels)}  # fmt: skip
-
-
 def _stochastic_layers(model):
     from kerasreg.layers import StochasticLayer
 
@@ -55,8 +50,8 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
         "samples": num_samples,
         "stochastic_layers": stochastic,
         "test_time_augmentation": config.training.test_time_augmentation,
-        "deterministic": _scores(probabilities, labels),
-        "mc": {**_scores(sampled["mean"], labels),
+        "deterministic": engine.prediction_scores(probabilities, labels),
+        "mc": {**engine.prediction_scores(sampled["mean"], labels),
                "mean_entropy": float(np.mean(sampled["entropy"])),
                "mean_mutual_information": float(np.mean(sampled["mutual_information"]))},  # fmt: skip
     }

@@ -1,0 +1,75 @@
+"""training.snapshot_ensemble: cyclic-cosine snapshots scored alone and averaged; bad schedules rejected."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kerasreg.config import ConfigError
+from kerasreg.recipes import engine
+from kerasreg.recipes.cifar import RECIPE
+from kerasreg.recipes.cli import build_parser, resolve_config
+
+SETS = ["data.synthetic_examples=256", "training.epochs=4", "training.snapshot_ensemble=3"]
+# A [schedule] table in a file replaces the preset's whole table.
+RESTARTS = '[schedule]\nname = "cosine_restarts"\nlearning_rate = 0.05\nfirst_decay_epochs = 1\nt_mul = 1.0\n'
+WARMUP = '[schedule]\nname = "warmup_cosine"\nlearning_rate = 0.05\nwarmup_epochs = 1\n'
+
+
+def config(*extra, schedule=RESTARTS, folder=None):
+    import tempfile
+
+    path = Path(folder or tempfile.mkdtemp()) / "schedule.toml"
+    path.write_text(schedule)
+    args = ["train", "--preset", "smoke", "--config", str(path)]
+    for assignment in [*SETS, *extra]:
+        args += ["--set", assignment]
+    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(args), log=lambda *_: None)
+
+
+def test_the_snapshots_are_the_last_cycle_ends():
+    assert engine.snapshot_epochs(config()) == [2, 3, 4]
+    doubling = config("schedule.t_mul=2.0", "training.epochs=7", "training.snapshot_ensemble=2")
+    assert engine.snapshot_epochs(doubling) == [3, 7]  # cycles of 1, 2, 4 epochs
+
+
+def test_a_run_scores_each_snapshot_and_their_average(tmp_path):
+    run_dir, results = engine.train(config(), RECIPE, run_dir=str(tmp_path / "run"), log=lambda *_: None)
+    snapshot = results["snapshot_ensemble"]
+    assert snapshot["epochs"] == [2, 3, 4] and [m["epoch"] for m in snapshot["members"]] == [2, 3, 4]
+    # The last snapshot is the final model: the same test scores as the run's own.
+    assert snapshot["members"][-1]["accuracy"] == pytest.approx(results["test"]["accuracy"], abs=1e-6)
+    assert snapshot["members"][-1]["nll"] == pytest.approx(results["test"]["nll"], rel=1e-5)
+    # Averaging probabilities never hurts NLL or Brier against the members' mean (convexity).
+    mean_nll = sum(m["nll"] for m in snapshot["members"]) / 3
+    mean_brier = sum(m["brier"] for m in snapshot["members"]) / 3
+    assert snapshot["ensemble"]["nll"] <= mean_nll + 1e-9 and snapshot["ensemble"]["brier"] <= mean_brier + 1e-9
+    assert len({round(m["nll"], 6) for m in snapshot["members"]}) == 3  # three different models
+    assert sorted(p.name for p in Path(run_dir, "checkpoint").glob("snapshot-*.npz")) == [
+        "snapshot-0002.npz", "snapshot-0003.npz", "snapshot-0004.npz"]
+    assert json.loads(Path(run_dir, "results.json").read_text())["snapshot_ensemble"]["epochs"] == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "extra, schedule, message",
+    [
+        ([], WARMUP, "needs schedule.name='cosine_restarts'"),
+        (["training.snapshot_ensemble=5"], RESTARTS, "cycles end only after epochs [1, 2, 3, 4] of 4"),
+        (["schedule.first_decay_epochs=1.5"], RESTARTS, "a cosine_restarts cycle ends inside epoch 1.5"),
+    ],
+)
+def test_bad_snapshot_settings_fail_before_the_run(extra, schedule, message, tmp_path):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
+        engine.train(config(*extra, schedule=schedule), RECIPE, run_dir=str(tmp_path / "run"), log=lambda *_: None)
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_cli_exits_2_with_one_line(tmp_path):
+    args = [sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", "smoke", "--set", "training.snapshot_ensemble=2"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 2 and "needs schedule.name='cosine_restarts'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "logs").exists()
