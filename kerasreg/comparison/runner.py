@@ -9,7 +9,8 @@ Layout under ``<logdir>/<recipe>/compare-<name>/``:
   the runs.
 - ``comparison.json`` (rows with every interval), ``comparison.md``,
   ``comparison.csv`` and ``comparison.png``, rewritten (atomically) after
-  every run.
+  every run; the table (text) and the chart (image) also go to the
+  folder's TensorBoard events, stepped by the number of finished runs.
 - ``compare.json``: what the folder holds (variants and base config), so a
   rerun with a changed file is refused instead of mixing results.
 
@@ -94,8 +95,25 @@ def write_report(root, spec, rows, failed=()):
         handle.write(f"# {spec.name}\n\n{markdown(rows)}")
     with atomic_write(os.path.join(root, "comparison.csv")) as handle:
         handle.write(csv_text(rows))
+    chart = None
     if any(row["test_accuracy"] for row in rows):
-        plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
+        chart = plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
+    _log_to_tensorboard(root, rows, chart)
+
+
+def _log_to_tensorboard(root, rows, chart):
+    import tensorflow as tf
+
+    from kerasreg.reporting.tensorboard import png_to_image
+
+    finished = sum(len(row["seeds"]) for row in rows)
+    writer = tf.summary.create_file_writer(root)
+    with writer.as_default():
+        tf.summary.text("comparison/table", markdown(rows), step=finished)
+        if chart is not None:
+            with open(chart, "rb") as handle:
+                tf.summary.image("comparison/chart", png_to_image(handle.read()), step=finished)
+    writer.close()
 
 
 def run_comparison(recipe, base, spec, *, log=print):

@@ -34,7 +34,7 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
     """Scores ``model`` (a run's loaded model) with and without MC sampling; writes the files; returns the report."""
     import tensorflow as tf
 
-    from kerasreg.reporting.tensorboard import _png_to_image
+    from kerasreg.reporting.tensorboard import png_to_image
     from kerasreg.uncertainty import mc_predict, plot_reliability_diagram
 
     evaluated = engine.evaluation_model(model, config)
@@ -64,7 +64,7 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
     writer = tf.summary.create_file_writer(os.path.join(run_dir, "evaluate"))
     with writer.as_default():
         for kind, png in pngs.items():
-            tf.summary.image(f"reliability/{kind}", _png_to_image(png), step=num_samples)
+            tf.summary.image(f"reliability/{kind}", png_to_image(png), step=num_samples)
             for name in ("accuracy", "nll", "brier", "ece"):
                 tf.summary.scalar(f"{kind}/{name}", report[kind][name], step=num_samples)
     writer.close()

@@ -36,7 +36,7 @@ def flat_hparams(config_dict):
     return flat
 
 
-def _png_to_image(png_bytes):
+def png_to_image(png_bytes):
     import tensorflow as tf
 
     return tf.expand_dims(tf.image.decode_png(png_bytes, channels=4), 0)
@@ -116,7 +116,7 @@ class RunLogger(keras.callbacks.Callback):
 
         with self._root.as_default():
             hp.hparams(self.hparams, trial_id=os.path.basename(self.run_dir))
-            tf.summary.image("learning_rate_schedule", _png_to_image(_schedule_png(self._current_schedule(), self.total_steps)), step=0)
+            tf.summary.image("learning_rate_schedule", png_to_image(_schedule_png(self._current_schedule(), self.total_steps)), step=0)
         self._root.flush()
 
     def _current_schedule(self):
@@ -154,7 +154,7 @@ class RunLogger(keras.callbacks.Callback):
             for name, value in metrics.items():
                 tf.summary.scalar(f"final/{name}", float(value), step=0)
             if confusion is not None:
-                tf.summary.image("confusion_matrix", _png_to_image(_confusion_png(confusion, class_names)), step=0)
+                tf.summary.image("confusion_matrix", png_to_image(_confusion_png(confusion, class_names)), step=0)
         self._root.flush()
 
     def close(self):

@@ -88,6 +88,11 @@ def test_the_hparams_dashboard_sees_every_run_with_its_variant(compared):
     content = experiment.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.EXPERIMENT_TAG]
     names = [h.name for h in plugin_data_pb2.HParamsPluginData.FromString(content).experiment.hparam_infos]
     assert names == ["variant", "schedule.learning_rate", "training.seed"]
+    # The table and the chart, as of the last finished run (4 runs).
+    tensors = experiment.Tags()["tensors"]
+    assert "comparison/table" in tensors and "comparison/chart" in tensors
+    table = experiment.Tensors("comparison/table")[-1]
+    assert table.step == 4 and b"high-lr" in table.tensor_proto.string_val[0]
 
 
 def test_a_rerun_skips_finished_runs_and_more_seeds_add_runs(compared):
