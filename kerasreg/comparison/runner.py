@@ -22,15 +22,11 @@ restarts one interrupted before. Raising ``seeds`` in the file adds runs.
 
 import json
 import os
-import shutil
-
-import keras
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.comparison.table import METRICS, csv_text, markdown, summarize
 from kerasreg.config import ConfigError, to_dict, with_values
-from kerasreg.recipes import checkpoint, engine
-from kerasreg.recipes.graph_memory import forget_custom_gradients
+from kerasreg.recipes import engine
 from kerasreg.recipes.run_files import read_json, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 
@@ -141,17 +137,11 @@ def run_comparison(recipe, base, spec, *, log=print):
             if os.path.isfile(os.path.join(run_dir, "results.json")):
                 log(f"[{done}/{total}] {variant.name} seed {seed}: done already")
                 continue
+            log(f"[{done}/{total}] {variant.name} seed {seed}")
             config = configs[(variant.name, seed)]
-            resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
-            if not resume:
-                shutil.rmtree(run_dir, ignore_errors=True)  # interrupted before its first checkpoint
-            log(f"[{done}/{total}] {variant.name} seed {seed}: {'resuming' if resume else 'training'}")
             hparams = {**_flat(config), "variant": variant.name}
-            keras.backend.clear_session()
             try:
-                with forget_custom_gradients():  # many runs in one process: free each one's graphs
-                    _, results = engine.train(config, recipe, resume_dir=run_dir if resume else None,
-                                              run_dir=None if resume else run_dir, hparams=hparams, log=log)  # fmt: skip
+                _, results = engine.train_into(run_dir, config, recipe, hparams=hparams, log=log)
             except FloatingPointError as error:
                 failed.append({"variant": variant.name, "seed": seed, "error": str(error)})
                 log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")

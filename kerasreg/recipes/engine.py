@@ -21,6 +21,7 @@ from kerasreg.architectures import build_model, whiten_stem
 from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes import checkpoint, multi_worker
+from kerasreg.recipes.graph_memory import forget_custom_gradients
 from kerasreg.recipes.hardware import resolve_auto_precision
 from kerasreg.atomic_files import atomic_write
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
@@ -558,6 +559,24 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
     model.save(os.path.join(run_dir, "model.keras"))
     write_json_atomic(os.path.join(run_dir, "results.json"), results)
     return run_dir, results
+
+
+def train_into(run_dir, config, recipe, *, hparams=None, log=print):
+    """Trains ``config`` into ``run_dir``, or finishes it there; returns ``(run_dir, results)``.
+
+    For callers that run many runs in one process (comparisons, ensembles):
+    a run with a checkpoint resumes from it, one interrupted before its
+    first checkpoint starts afresh. The Keras session is cleared before and
+    the run's traced graphs are released after (`graph_memory`).
+    """
+    resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
+    if not resume:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    log(f"{'resuming' if resume else 'training'}: {run_dir}")
+    keras.backend.clear_session()
+    with forget_custom_gradients():
+        return train(config, recipe, resume_dir=run_dir if resume else None, run_dir=None if resume else run_dir,
+                     hparams=hparams, log=log)  # fmt: skip
 
 
 def summary_table(results):

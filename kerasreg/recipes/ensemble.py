@@ -16,15 +16,13 @@ calibration is one table.
 
 import json
 import os
-import shutil
 
 import keras
 import numpy as np
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError, build, to_dict
-from kerasreg.recipes import checkpoint, engine
-from kerasreg.recipes.graph_memory import forget_custom_gradients
+from kerasreg.recipes import engine
 from kerasreg.recipes.run_files import write_json_atomic
 
 METRIC_NAMES = ("accuracy", "nll", "brier", "ece")
@@ -122,12 +120,6 @@ def train_members(recipe, config, size, log=print):
             continue
         member = build(to_dict(config))
         member.training.seed = seed
-        resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
-        if not resume:
-            shutil.rmtree(run_dir, ignore_errors=True)  # interrupted before its first checkpoint
-        log(f"member {index + 1}/{size} (seed {seed}): {'resuming' if resume else 'training'}")
-        keras.backend.clear_session()
-        with forget_custom_gradients():
-            engine.train(member, recipe, resume_dir=run_dir if resume else None,
-                         run_dir=None if resume else run_dir, log=log)  # fmt: skip
+        log(f"member {index + 1}/{size} (seed {seed})")
+        engine.train_into(run_dir, member, recipe, log=log)
     return folder, run_dirs
