@@ -4,13 +4,15 @@
 ``fast``, ``resnet``) with the options of a `Regularization` (the experiment config's
 ``regularization`` section) applied the same way in every builder through
 `RegularizedLayers`. Models return logits. `estimate_flops` counts their
-multiply-adds; `whiten_stem` makes a stem a frozen patch-whitening layer.
+multiply-adds; `whiten_stem` makes a stem a frozen patch-whitening layer;
+`identity_initialize` starts every conv near the identity (airbench).
 """
 
 from kerasreg.architectures.airbench import build_airbench
 from kerasreg.architectures.cnn import build_cnn
 from kerasreg.architectures.fast import build_fast
 from kerasreg.architectures.flops import estimate_flops
+from kerasreg.architectures.identity_init import identity_initialize, partial_identity_kernel
 from kerasreg.architectures.registry import ACTIVATIONS, MODELS, build_model, model_names, register_model
 from kerasreg.architectures.regularization import (
     BN_POSITIONS,
@@ -37,7 +39,9 @@ __all__ = [
     "build_model",
     "build_resnet",
     "estimate_flops",
+    "identity_initialize",
     "model_names",
+    "partial_identity_kernel",
     "patch_whitening",
     "register_model",
     "whiten_stem",

@@ -67,8 +67,8 @@ _HEAD_ONLY = {
 # Variants whose layer cannot express dropout_rate=0.
 _NEEDS_POSITIVE_RATE = ("adaptive", "concrete")
 
-# Batch-norm momentum of every builder: PyTorch's default (0.1 there), which
-# suits short CIFAR runs better than Keras's 0.99.
+# Default batch-norm momentum (`Regularization.bn_momentum`): PyTorch's
+# default (0.1 there), which suits short CIFAR runs better than Keras's 0.99.
 BN_MOMENTUM = 0.9
 # Offset between the seeds of kernel initializers (seed + i) and those of
 # stochastic layers (seed + NOISE_SEED_OFFSET + k).
@@ -125,6 +125,13 @@ class Regularization:
         ghost_batch_size: Integer >= 0; 0 is Keras `BatchNormalization`,
             more is `GhostBatchNormalization` with that virtual batch size
             (needs ``batch_norm=True``).
+        bn_momentum: Float in [0, 1), the moving-average momentum of every
+            batch norm's statistics (Keras's convention: the weight of the
+            old value). Default 0.9 (PyTorch's 0.1), which suits short
+            runs better than Keras's 0.99; airbench uses 0.6.
+        bn_scale: Bool, whether batch norm learns a scale (gamma). Default
+            True; False fixes it at 1 (airbench: the following ReLU/GELU
+            and convolution can absorb a scale, and it saves work).
         stochastic_depth: Float in [0, 1), the rate of the last residual
             block of the linear ramp (`drop_path_rates`). Builders without
             residual blocks refuse a value > 0.
@@ -156,6 +163,8 @@ class Regularization:
     batch_norm: bool = True
     bn_position: str = "before_activation"
     ghost_batch_size: int = 0
+    bn_momentum: float = BN_MOMENTUM
+    bn_scale: bool = True
     stochastic_depth: float = 0.0
     weight_decay: float = 5e-4
     weight_decay_mode: str = "decoupled"
@@ -179,6 +188,8 @@ class Regularization:
             "ghost_batch_size": _check_non_negative_int(
                 _field("ghost_batch_size"), self.ghost_batch_size
             ),
+            "bn_momentum": check_rate(_field("bn_momentum"), self.bn_momentum),
+            "bn_scale": check_bool(_field("bn_scale"), self.bn_scale),
             "stochastic_depth": check_rate(_field("stochastic_depth"), self.stochastic_depth),
             "weight_decay": check_finite_float(_field("weight_decay"), self.weight_decay),
             "weight_decay_mode": check_choice(
@@ -344,11 +355,10 @@ class RegularizedLayers:
         reg = self.regularization
         if not reg.batch_norm:
             return None
+        arguments = dict(momentum=reg.bn_momentum, scale=reg.bn_scale, name=name)
         if reg.ghost_batch_size:
-            return GhostBatchNormalization(
-                virtual_batch_size=reg.ghost_batch_size, momentum=BN_MOMENTUM, name=name
-            )
-        return keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
+            return GhostBatchNormalization(virtual_batch_size=reg.ghost_batch_size, **arguments)
+        return keras.layers.BatchNormalization(**arguments)
 
     def conv_norm_act(
         self,

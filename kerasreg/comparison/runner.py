@@ -40,8 +40,8 @@ def comparison_dir(config, recipe, spec):
 def variant_config(base, variant, seed):
     """The config of one run: ``base`` with the variant's values and ``seed``, schedule spanning the run."""
     config = with_values(base, {**variant.values, "training.seed": seed}, origin=f"variant '{variant.name}'")
-    config.schedule = with_run_length(config.schedule, config.training.epochs)
     try:
+        config.schedule = with_run_length(config.schedule, config.training.epochs)
         # Their factories check schedule and optimizer tables: fail before the first run, not at the tenth.
         create_optimizer(config.optimizer, create_schedule(config.schedule, steps_per_epoch=100))
     except ValueError as error:

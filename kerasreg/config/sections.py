@@ -21,7 +21,7 @@ from kerasreg.validation import (
 
 # "auto": mixed_bfloat16 on a CPU with native bfloat16, else none (`kerasreg.recipes.hardware`).
 MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16", "auto")
-TEST_TIME_AUGMENTATIONS = ("none", "flip")
+TEST_TIME_AUGMENTATIONS = ("none", "flip", "flip_translate")
 
 
 def _non_negative(name, value):
@@ -71,12 +71,16 @@ class ModelConfig:
     # Set the stem to patch whitening of the training images and freeze it
     # (`kerasreg.architectures.whiten_stem`; "airbench" only).
     whitening: bool = False
+    # Start each conv's first min(in, out) filters as the identity
+    # (`kerasreg.architectures.identity_initialize`, airbench's dirac init).
+    identity_init: bool = False
 
     def __post_init__(self):
         from kerasreg.architectures import ACTIVATIONS, model_names
 
         check_choice("model.name", self.name, tuple(model_names()))
         check_bool("model.whitening", self.whitening)
+        check_bool("model.identity_init", self.identity_init)
         if self.activation:
             check_choice("model.activation", self.activation, ACTIVATIONS)
         for name in ("width", "depth"):
@@ -107,6 +111,13 @@ class TrainingConfig:
     # Snapshot ensemble (Huang et al. 2017): also score the mean prediction
     # of the weights at the end of the last N cosine_restarts cycles. 0 = off.
     snapshot_ensemble: int = 0
+    # Lookahead (`kerasreg.callbacks.Lookahead`): every lookahead_steps steps
+    # the slow weights take rho = lookahead_decay * (step / steps) **
+    # lookahead_power of themselves and the rest from the model's, which
+    # restarts from them. 0 = off; airbench94: 5, 0.95 ** 5, 3.
+    lookahead_steps: int = 0
+    lookahead_decay: float = 0.95**5
+    lookahead_power: float = 3.0
 
     def __post_init__(self):
         check_positive_int("training.epochs", self.epochs)
@@ -131,6 +142,13 @@ class TrainingConfig:
                     "SWA replaces them by an average)", self.swa_epochs)  # fmt: skip
         if self.snapshot_ensemble != 0:
             check_positive_int("training.snapshot_ensemble", self.snapshot_ensemble)
+        if self.lookahead_steps != 0:
+            check_positive_int("training.lookahead_steps", self.lookahead_steps)
+        decay = check_finite_float("training.lookahead_decay", self.lookahead_decay)
+        if not 0 <= decay <= 1:
+            raise invalid_argument("training.lookahead_decay", "a float in [0, 1]", self.lookahead_decay)
+        if check_finite_float("training.lookahead_power", self.lookahead_power) < 0:
+            raise invalid_argument("training.lookahead_power", "a float >= 0", self.lookahead_power)
         rate = check_finite_float("training.swa_learning_rate", self.swa_learning_rate)
         if rate < 0:
             raise invalid_argument("training.swa_learning_rate", "a float >= 0 (0 keeps the schedule)",

@@ -4,6 +4,10 @@
 name           what it does
 =============  ============================================================
 ``flip``       `keras.layers.RandomFlip` ("horizontal"), per image.
+``alternating_flip``
+               airbench94's derandomized flip, done by the pipeline (it
+               needs the example and the epoch): each image is mirrored
+               in every other epoch, starting from a seeded random half.
 ``translate``  `keras.layers.RandomTranslation` by up to
                ``translate_pixels`` in each direction, zero fill, nearest
                pixels: the classic "pad and random crop" shift, drawn per
@@ -23,7 +27,7 @@ images and one-hot labels; with both on, each batch gets one of them.
 import keras
 import tensorflow as tf
 
-AUGMENTATIONS = ("flip", "translate", "crop", "erasing")
+AUGMENTATIONS = ("flip", "alternating_flip", "translate", "crop", "erasing")
 
 
 class Augmentation:

@@ -60,9 +60,13 @@ def make_dataset(
         batch_size: Integer >= 1.
         training: Bool; shuffle and augment when True.
         num_classes: Integer >= 1, for the one-hot labels.
-        augment: Names from `AUGMENTATIONS` (``"flip"``, ``"translate"``,
-            ``"crop"``, ``"erasing"``; see `kerasreg.data.augmentation`),
-            applied in that order, training only. ``"translate"`` shifts
+        augment: Names from `AUGMENTATIONS` (``"flip"``,
+            ``"alternating_flip"``, ``"translate"``, ``"crop"``,
+            ``"erasing"``; see `kerasreg.data.augmentation`), applied in
+            that order, training only. ``"alternating_flip"`` (airbench94's
+            derandomized flip) mirrors each example in a seeded half of the
+            epochs: a random choice in the first epoch, the opposite one in
+            the next, and so on; it is applied first and needs ``epochs``. ``"translate"`` shifts
             each image on whole batches; ``"crop"`` (pad and
             `keras.layers.RandomCrop`) does the same per example and is
             slower.
@@ -133,6 +137,8 @@ def make_dataset(
             raise invalid_argument("epochs", "None for an evaluation pipeline (training=False)", epochs)
     if isinstance(first_epoch, bool) or not isinstance(first_epoch, numbers.Integral) or first_epoch < 0:
         raise invalid_argument("first_epoch", "an integer >= 0", first_epoch)
+    if training and "alternating_flip" in augment and epochs is None:
+        raise invalid_argument("augment", "no 'alternating_flip' without `epochs` (it needs the epoch number)", augment)
     if first_epoch and (epochs is None or first_epoch >= epochs):
         raise invalid_argument("first_epoch", f"an integer in [0, epochs) with `epochs` given (epochs={epochs})", first_epoch)
 
@@ -163,6 +169,11 @@ def make_dataset(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] % 2**31)
     run_key = tf.constant([seed, 0x6B72], tf.int64)  # 0x6B72: "kr", any fixed constant
+    # alternating_flip: whether each example is mirrored in epoch 0 (and
+    # every even epoch); odd epochs mirror the others.
+    first_flips = None
+    if "alternating_flip" in augment:
+        first_flips = tf.constant(np.random.default_rng([seed, 0x666C]).integers(0, 2, len(x)), tf.int64)
 
     def epoch_batches(epoch):
         # (seed, epoch) -> a permutation of all examples, batched, each batch
@@ -171,7 +182,7 @@ def make_dataset(
         order = tf.random.experimental.stateless_shuffle(tf.range(len(x), dtype=tf.int64), seed=epoch_key)
         batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=drop_remainder)
         return batches.enumerate().map(
-            lambda index, batch: (batch, tf.random.experimental.stateless_fold_in(epoch_key, index))
+            lambda index, batch: (batch, tf.random.experimental.stateless_fold_in(epoch_key, index), epoch)
         )
 
     if epochs is None:
@@ -184,8 +195,12 @@ def make_dataset(
     # flat_map hides the length; Keras's progress bar and epoch ends need it.
     dataset = epoch_numbers.flat_map(epoch_batches).apply(tf.data.experimental.assert_cardinality(per_epoch * num_epochs))
 
-    def gather(indices, batch_seed):
-        return (*scale(tf.gather(images, indices), tf.gather(labels, indices)), batch_seed)
+    def gather(indices, batch_seed, epoch):
+        batch_images, batch_labels = scale(tf.gather(images, indices), tf.gather(labels, indices))
+        if first_flips is not None:
+            mirror = tf.math.floormod(tf.gather(first_flips, indices) + epoch, 2) == 1
+            batch_images = tf.where(mirror[:, None, None, None], tf.reverse(batch_images, axis=[2]), batch_images)
+        return batch_images, batch_labels, batch_seed
 
     dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation.random:
@@ -209,6 +224,8 @@ def check_augment(augment):
             raise invalid_argument("augment", f"names from {_allowed()}; {name!r} is not one of them", augment)
     if len(set(names)) != len(names):
         raise invalid_argument("augment", "each name at most once", augment)
+    if "flip" in names and "alternating_flip" in names:
+        raise invalid_argument("augment", "'flip' or 'alternating_flip', not both", augment)
     return names
 
 

@@ -44,6 +44,8 @@ def _common_flags(parser, recipe):
 
 
 def build_parser(recipe):
+    from kerasreg.config.sections import TEST_TIME_AUGMENTATIONS
+
     # No abbreviations: a misspelt --epoch must be an error, not --epochs.
     parser = _Parser(prog=f"python -m kerasreg.recipes.{recipe.name}", description=recipe.description, allow_abbrev=False)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -61,7 +63,7 @@ def build_parser(recipe):
     evaluate.add_argument("run_dir", metavar="RUN_DIR")
     evaluate.add_argument(
         "--test-time-augmentation",
-        choices=("none", "flip"),
+        choices=TEST_TIME_AUGMENTATIONS,
         help="override the run's training.test_time_augmentation (e.g. 'none' to see what 'flip' bought)",
     )
     evaluate.add_argument("--mc-samples", type=int, metavar="N",
@@ -109,12 +111,13 @@ def resolve_config(recipe, args, log=print, derive_schedule=True):
     ``derive_schedule=False`` leaves the schedule's run length for later
     (a search sets it per trial, after the trial's own values).
     """
-    from kerasreg.config import read_toml, resolve
+    from kerasreg.config import ConfigError, read_toml, resolve, with_values
     from kerasreg.recipes.hardware import resolve_auto_precision
     from kerasreg.schedules import with_run_length
 
     preset = args.preset or _default_preset(recipe, log)
-    config = resolve(recipe.defaults(), overrides=[f"{k}={json.dumps(v)}" for k, v in recipe.presets[preset].items()])
+    # A preset naming another schedule or optimizer replaces that table (`with_values`).
+    config = with_values(recipe.defaults(), recipe.presets[preset], origin=f"preset '{preset}'")
     toml = read_toml(args.config) if args.config else None
     flags = {
         "data.source": args.data,
@@ -129,7 +132,10 @@ def resolve_config(recipe, args, log=print, derive_schedule=True):
     # Derived values belong in the recorded config: the schedule spans the
     # run, and "auto" precision is what this machine chose.
     if derive_schedule:
-        config.schedule = with_run_length(config.schedule, config.training.epochs)
+        try:
+            config.schedule = with_run_length(config.schedule, config.training.epochs)
+        except ValueError as error:
+            raise ConfigError(str(error).splitlines()[0]) from None
     resolve_auto_precision(config, log)
     return config
 

@@ -17,7 +17,7 @@ import time
 import keras
 import numpy as np
 
-from kerasreg.architectures import build_model, whiten_stem
+from kerasreg.architectures import build_model, identity_initialize, whiten_stem
 from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes import checkpoint, multi_worker
@@ -173,6 +173,8 @@ def _compiled_model(config, dataset, steps_per_epoch, one_hot, x_train):
             seed=config.training.seed,
             activation=config.model.activation or None,
         )
+        if config.model.identity_init:
+            identity_initialize(model)
         if config.model.whitening:
             _whiten(model, config, x_train)
         schedule = create_schedule(with_run_length(config.schedule, config.training.epochs), steps_per_epoch)
@@ -296,23 +298,41 @@ def evaluation_model(model, config):
     """The model the test set is evaluated with (``training.test_time_augmentation``).
 
     ``"none"``: ``model`` itself. ``"flip"``: a model returning the mean of
-    the logits of each image and of its horizontal mirror (as airbench
-    does), compiled with ``model``'s loss and accuracy.
+    the logits of each image and of its horizontal mirror. ``"flip_translate"``
+    (airbench94's level 2): half that mean, plus a quarter each of the same
+    for the image shifted one pixel up-left and one pixel down-right
+    (reflect-padded); 6 passes per image. Compiled with ``model``'s loss and
+    accuracy.
     """
     import tensorflow as tf
 
-    if config.training.test_time_augmentation == "none":
+    mode = config.training.test_time_augmentation
+    if mode == "none":
         return model
     strategy = model.distribute_strategy
     with strategy.scope():
         inputs = keras.Input(model.input_shape[1:])
-        mirrored = keras.ops.flip(inputs, axis=2)  # channels last: axis 2 is the width
-        logits = keras.layers.Average(dtype="float32", name="flip_average")([model(inputs), model(mirrored)])
-        wrapped = keras.Model(inputs, logits, name=f"{model.name}_flip_tta")
+        logits = _flip_average(model, inputs)
+        if mode == "flip_translate":
+            height, width = model.input_shape[1:3]
+            padded = keras.ops.pad(inputs, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="reflect")
+            up_left = padded[:, :height, :width, :]
+            down_right = padded[:, 2:, 2:, :]
+            shifted = keras.layers.Average(dtype="float32")(
+                [_flip_average(model, up_left), _flip_average(model, down_right)]
+            )
+            logits = keras.layers.Average(dtype="float32", name="translate_average")([logits, shifted])
+        wrapped = keras.Model(inputs, logits, name=f"{model.name}_{mode}_tta")
         wrapped.compile(loss=model.loss, metrics=["accuracy"])
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         multi_worker.adapt_model(wrapped, strategy)
     return wrapped
+
+
+def _flip_average(model, images):
+    """The mean of ``model``'s logits on ``images`` and on their horizontal mirrors."""
+    mirrored = keras.ops.flip(images, axis=2)  # channels last: axis 2 is the width
+    return keras.layers.Average(dtype="float32")([model(images), model(mirrored)])
 
 
 def _test_predictions(model, test, one_hot):
@@ -428,7 +448,7 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
     flattened config as the run's TensorBoard HParams. ``callbacks`` are
     appended to the engine's own (after the checkpoint).
     """
-    from kerasreg.callbacks import StochasticWeightAveraging
+    from kerasreg.callbacks import Lookahead, StochasticWeightAveraging
     from kerasreg.reporting import RunLogger, confusion_matrix
 
     folder = checkpoint.folder_of(resume_dir) if resume_dir else None
@@ -460,6 +480,9 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
     timer = TimeAndNaN(state.get("train_seconds", 0.0))
     extra_callbacks, callbacks = list(callbacks), [timer]
+    if config.training.lookahead_steps:
+        callbacks.append(Lookahead(config.training.lookahead_steps, prepared.steps_per_epoch * config.training.epochs,
+                                   config.training.lookahead_decay, config.training.lookahead_power))  # fmt: skip
     logger = None
     if config.logging.tensorboard and prepared.chief:
         callbacks.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))

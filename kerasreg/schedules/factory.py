@@ -32,6 +32,12 @@ SCHEDULES = {
         lambda a: _KERAS.CosineDecay(a["learning_rate"], a["decay_steps"], alpha=a["alpha"]),
         {"learning_rate": None, "decay_steps": None, "alpha": 0.0},
     ),
+    # Keras's PolynomialDecay at power 1: a straight line to end_learning_rate
+    # (with warmup: airbench94's triangle).
+    "linear": (
+        lambda a: _KERAS.PolynomialDecay(a["learning_rate"], a["decay_steps"], a["end_learning_rate"], power=1.0),
+        {"learning_rate": None, "decay_steps": None, "end_learning_rate": 0.0},
+    ),
     "cosine_restarts": (
         lambda a: _KERAS.CosineDecayRestarts(
             a["learning_rate"], a["first_decay_steps"], t_mul=a["t_mul"], m_mul=a["m_mul"], alpha=a["alpha"]
@@ -82,30 +88,48 @@ EPOCH_ALIASES = {_epoch_alias(a): a for a in STEP_ARGUMENTS}
 
 
 # Schedules whose length is the training run: argument stem of that length.
-RUN_LENGTH = {"cosine": "decay", "one_cycle": "total"}
+RUN_LENGTH = {"cosine": "decay", "linear": "decay", "one_cycle": "total"}
 
 
 def with_run_length(config, epochs):
     """The schedule config with its length filled in from the run, if it has none.
 
-    ``cosine`` decays and ``one_cycle`` cycles over the whole run unless
-    ``decay_*`` / ``total_*`` is given: ``epochs`` minus the warmup epochs of
-    a ``warmup_*`` schedule. Other schedules (and explicit lengths) are
-    returned unchanged. This is how ``--epochs 5`` still ends at the
-    schedule's final rate.
+    ``cosine`` and ``linear`` decay and ``one_cycle`` cycles over the whole
+    run unless ``decay_*`` / ``total_*`` is given: ``epochs`` minus the
+    warmup epochs of a ``warmup_*`` schedule. Other schedules (and explicit
+    lengths) are returned unchanged. This is how ``--epochs 5`` still ends
+    at the schedule's final rate. A ``warmup_*`` schedule may give its
+    warmup as ``warmup_fraction`` (in [0, 1)) of the run instead of
+    ``warmup_epochs``; it becomes ``warmup_epochs`` here.
 
     Example:
 
     >>> with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 2}, 30)
     {'name': 'warmup_cosine', 'learning_rate': 0.1, 'warmup_epochs': 2, 'decay_epochs': 28}
+    >>> with_run_length({"name": "warmup_linear", "learning_rate": 0.1, "warmup_fraction": 0.25}, 8)
+    {'name': 'warmup_linear', 'learning_rate': 0.1, 'warmup_epochs': 2.0, 'decay_epochs': 6.0}
     """
     name = str(config.get("name", ""))
+    config = dict(config)
+    if name.startswith(WARMUP_PREFIX) and "warmup_fraction" in config:
+        fraction = config.pop("warmup_fraction")
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
+            raise ValueError(
+                "Invalid value received for schedule argument `warmup_fraction`. Expected a number in "
+                f"[0, 1). Received: warmup_fraction={fraction!r}"
+            )
+        if "warmup_epochs" in config or "warmup_steps" in config:
+            raise ValueError(
+                "Invalid schedule config: give `warmup_fraction` or `warmup_epochs`/`warmup_steps`, not both. "
+                f"Received: warmup_fraction={fraction!r}"
+            )
+        config["warmup_epochs"] = fraction * epochs
     stem = RUN_LENGTH.get(name[len(WARMUP_PREFIX):] if name.startswith(WARMUP_PREFIX) else name)
     if stem is None or f"{stem}_epochs" in config or f"{stem}_steps" in config:
-        return dict(config)
+        return config
     warmup = config.get("warmup_epochs", 0) if name.startswith(WARMUP_PREFIX) else 0
     if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < epochs:
-        return dict(config)  # create_schedule reports the bad warmup
+        return config  # create_schedule reports the bad warmup
     return {**config, f"{stem}_epochs": epochs - warmup}
 
 
@@ -198,6 +222,11 @@ def create_schedule(config, steps_per_epoch):
         raise ValueError(
             "Invalid value received for argument `config`. Expected a mapping with "
             f"a 'name' key. Received: config={config!r}"
+        )
+    if "warmup_fraction" in config:
+        raise ValueError(
+            "Schedule argument `warmup_fraction` needs the run's length: pass the config through "
+            f"`with_run_length(config, epochs)` first. Received: warmup_fraction={config['warmup_fraction']!r}"
         )
     arguments = _to_steps({k: v for k, v in config.items() if k != "name"}, steps_per_epoch)
     name = config["name"]

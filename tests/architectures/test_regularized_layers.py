@@ -54,11 +54,36 @@ def test_batch_norm_before_activation_drops_the_conv_bias(name):
 
 @pytest.mark.parametrize("name", model_names())
 def test_ghost_batch_norm_replaces_every_norm(name):
-    plain, ghost = _build(name), _build(name, ghost_batch_size=2)
+    plain, ghost = _build(name), _build(name, ghost_batch_size=2, bn_momentum=0.6, bn_scale=False)
     ghosts = _batch_norms(ghost)
     assert len(ghosts) == len(_batch_norms(plain))
     assert all(isinstance(layer, GhostBatchNormalization) and layer.virtual_batch_size == 2 for layer in ghosts)
+    assert all(layer.momentum == 0.6 and not layer.scale for layer in ghosts)
     fit_one_step(ghost)
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_bn_momentum_and_frozen_scale_reach_every_norm(name):
+    model = _build(name, bn_momentum=0.6, bn_scale=False)
+    norms = _batch_norms(model)
+    assert norms and all(layer.momentum == 0.6 and not layer.scale for layer in norms)
+    # No gamma left to train: every batch norm contributes its beta only.
+    assert not [v for v in model.trainable_variables if v.path.endswith("/gamma")]
+    assert sum(v.path.endswith("/beta") for v in model.trainable_variables) == len(norms)
+    fit_one_step(model)
+
+
+def test_bn_momentum_is_the_weight_of_the_old_statistics():
+    model = _build("cnn", bn_momentum=0.6)
+    norm = _batch_norms(model)[0]
+    x = images(batch=8)
+    features = keras.Model(model.inputs, norm.input)(x, training=False)
+    batch_mean = np.mean(keras.ops.convert_to_numpy(features), axis=(0, 1, 2))
+    before = keras.ops.convert_to_numpy(norm.moving_mean).copy()
+    norm(features, training=True)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(norm.moving_mean), 0.6 * before + 0.4 * batch_mean, rtol=1e-4, atol=1e-5
+    )
 
 
 def test_after_activation_order_in_the_cnn():

@@ -7,6 +7,8 @@ import pytest
 from kerasreg.data import AUGMENTATIONS, make_dataset
 
 N, SIDE = 24, 8
+# Every augmentation that can go together ("flip" excludes "alternating_flip").
+COMPATIBLE_AUGMENTATIONS = tuple(name for name in AUGMENTATIONS if name != "alternating_flip")
 
 
 def indexed_images(n=N, side=SIDE, channels=3, seed=0):
@@ -58,7 +60,7 @@ def test_evaluation_batches_are_the_data_scaled_in_order():
 
 def test_evaluation_is_never_augmented():
     x, y = indexed_images()
-    dataset = make_dataset(x, y, batch_size=8, training=False, num_classes=N, augment=AUGMENTATIONS,
+    dataset = make_dataset(x, y, batch_size=8, training=False, num_classes=N, augment=COMPATIBLE_AUGMENTATIONS,
                            erasing_rate=1.0, mixup_alpha=0.4, cutmix_alpha=1.0)  # fmt: skip
     images, labels = epoch(dataset)
     np.testing.assert_array_equal(images, x.astype(np.float32) / 255.0)
@@ -88,6 +90,27 @@ def test_flip_mirrors_some_images():
     mirrored = np.all(images == scaled[:, :, ::-1], axis=(1, 2, 3))
     assert (same | mirrored).all()
     assert 10 < mirrored.sum() < 54
+
+
+def test_alternating_flip_mirrors_each_image_in_every_other_epoch():
+    x, y = indexed_images(n=64)
+    dataset = make_dataset(x, y, batch_size=16, training=True, num_classes=64, augment=["alternating_flip"],
+                           epochs=4, seed=5)  # fmt: skip
+    images, labels = epoch(dataset)  # the 4 epochs back to back
+    scaled = x[labels].astype(np.float32) / 255.0
+    same = np.all(images == scaled, axis=(1, 2, 3))
+    mirrored = np.all(images == scaled[:, :, ::-1], axis=(1, 2, 3))
+    assert (same | mirrored).all()
+    flipped = np.zeros((4, 64), bool)  # [epoch, example]
+    flipped[np.repeat(np.arange(4), 64), labels] = mirrored
+    assert 20 < flipped[0].sum() < 44  # a random half in the first epoch
+    np.testing.assert_array_equal(flipped[1], ~flipped[0])  # the other half in the next
+    np.testing.assert_array_equal(flipped[2], flipped[0])
+    np.testing.assert_array_equal(flipped[3], flipped[1])
+    # The same epochs from a pipeline resumed at epoch 3.
+    resumed, resumed_labels = epoch(make_dataset(x, y, batch_size=16, training=True, num_classes=64,
+                                                 augment=["alternating_flip"], epochs=4, first_epoch=3, seed=5))  # fmt: skip
+    np.testing.assert_array_equal(resumed, images[3 * 64 :])
 
 
 @pytest.mark.parametrize("name", ["translate", "crop"])
@@ -191,7 +214,7 @@ def test_trains_a_model_with_a_categorical_loss():
 
 def test_grayscale_images():
     x, y = indexed_images(channels=1)
-    images, _ = epoch(make_dataset(x, y, batch_size=8, training=True, num_classes=N, augment=AUGMENTATIONS,
+    images, _ = epoch(make_dataset(x, y, batch_size=8, training=True, num_classes=N, augment=COMPATIBLE_AUGMENTATIONS,
                                    erasing_rate=0.5))  # fmt: skip
     assert images.shape == (N, SIDE, SIDE, 1)
 
@@ -203,7 +226,7 @@ def test_unknown_augmentation_names_the_name_and_the_allowed_ones():
     message = str(excinfo.value)
     assert message.startswith("Invalid value received for argument `augment`.")
     assert "'rotate' is not one of them" in message
-    assert "'flip', 'translate', 'crop', 'erasing'" in message
+    assert "'flip', 'alternating_flip', 'translate', 'crop', 'erasing'" in message
 
 
 @pytest.mark.parametrize(
@@ -213,6 +236,8 @@ def test_unknown_augmentation_names_the_name_and_the_allowed_ones():
         ({"num_classes": 0}, "num_classes"),
         ({"training": 1}, "training"),
         ({"augment": ("flip", "flip")}, "augment"),
+        ({"augment": ("flip", "alternating_flip"), "epochs": 2}, "augment"),
+        ({"augment": ("alternating_flip",)}, "augment"),  # without epochs
         ({"translate_pixels": -1}, "translate_pixels"),
         ({"translate_pixels": SIDE}, "translate_pixels"),
         ({"erasing_rate": 0.5}, "erasing_rate"),  # without "erasing" in augment
@@ -247,7 +272,7 @@ def test_images_stay_float32_under_a_mixed_precision_policy():
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16")
     try:
-        dataset = make_dataset(x, y, batch_size=8, training=True, num_classes=N, augment=AUGMENTATIONS,
+        dataset = make_dataset(x, y, batch_size=8, training=True, num_classes=N, augment=COMPATIBLE_AUGMENTATIONS,
                                erasing_rate=0.5, mixup_alpha=0.2)  # fmt: skip
         images, labels = epoch(dataset)
     finally:

@@ -22,6 +22,7 @@ KERAS = keras.optimizers.schedules
         ({"name": "exponential", "learning_rate": 0.1, "decay_steps": 50, "decay_rate": 0.9}, KERAS.ExponentialDecay, {"decay_steps": 50, "staircase": False}),
         ({"name": "cosine", "learning_rate": 0.1, "decay_epochs": 2.5}, KERAS.CosineDecay, {"decay_steps": 250}),
         ({"name": "cosine_restarts", "learning_rate": 0.1, "first_decay_epochs": 1}, KERAS.CosineDecayRestarts, {"first_decay_steps": 100}),
+        ({"name": "linear", "learning_rate": 0.1, "decay_epochs": 2, "end_learning_rate": 0.01}, KERAS.PolynomialDecay, {"decay_steps": 200, "power": 1.0, "end_learning_rate": 0.01}),
         ({"name": "cyclical", "base_learning_rate": 1e-3, "max_learning_rate": 1e-2, "step_size_epochs": 4}, CyclicalLearningRate, {"step_size": 400}),
         ({"name": "one_cycle", "max_learning_rate": 0.1, "total_epochs": 10, "pct_start": 0.25}, OneCycle, {"total_steps": 1000, "pct_start": 0.25}),
     ],
@@ -73,6 +74,7 @@ def test_every_listed_name_builds():
         ({"name": "cyclical", "base_learning_rate": 0.1, "max_learning_rate": 0.01, "step_size": 5}, "max_learning_rate=0.01"),
         ({"name": "warmup_constant", "learning_rate": 0.1}, "needs argument `warmup_steps`"),
         ({"learning_rate": 0.1}, "Expected a mapping with a 'name' key"),
+        ({"name": "warmup_linear", "learning_rate": 0.1, "warmup_fraction": 0.2}, "needs the run's length"),
     ],
 )
 def test_bad_configs(config, message):
@@ -97,3 +99,31 @@ def test_with_run_length_fills_only_missing_run_lengths():
     assert with_run_length(step, 10) == step
     schedule = create_schedule(with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 1}, 5), 10)
     assert float(schedule(50)) == pytest.approx(0.0, abs=1e-7), "the cosine ends with the run"
+
+
+def test_warmup_linear_is_airbenchs_triangle():
+    """Up from 0.2 x peak to the peak in 3 epochs, then a straight line down to 0.07 x peak at the run's end."""
+    from kerasreg.schedules import with_run_length
+
+    config = with_run_length({"name": "warmup_linear", "learning_rate": 0.4, "warmup_fraction": 0.3,
+                              "warmup_initial_learning_rate": 0.08, "end_learning_rate": 0.028}, 10)  # fmt: skip
+    assert "warmup_fraction" not in config
+    assert config["warmup_epochs"] == pytest.approx(3) and config["decay_epochs"] == pytest.approx(7)
+    schedule = create_schedule(config, steps_per_epoch=10)
+    for step, expected in [(0, 0.08), (15, 0.24), (30, 0.4), (65, 0.214), (100, 0.028), (130, 0.028)]:
+        assert float(schedule(step)) == pytest.approx(expected, rel=1e-5), step
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"warmup_fraction": 1.0}, "Expected a number in [0, 1). Received: warmup_fraction=1.0"),
+        ({"warmup_fraction": 0.2, "warmup_epochs": 1}, "not both"),
+    ],
+)
+def test_bad_warmup_fractions(extra, message):
+    from kerasreg.schedules import with_run_length
+
+    with pytest.raises(ValueError) as error:
+        with_run_length({"name": "warmup_linear", "learning_rate": 0.1, **extra}, 10)
+    assert message in str(error.value)

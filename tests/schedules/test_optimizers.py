@@ -89,3 +89,37 @@ def test_bad_configs(config, message):
     with pytest.raises(ValueError) as error:
         create_optimizer(config, learning_rate=0.1)
     assert message in str(error.value)
+
+
+def _sgd_step(multiplier):
+    """One plain-SGD step of a Dense + BatchNorm model; the moves of kernel, bias, gamma, beta."""
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.BatchNormalization()(keras.layers.Dense(4)(inputs)))
+    optimizer = create_optimizer({"name": "sgd", "bias_learning_rate_multiplier": multiplier}, learning_rate=0.1)
+    variables = model.trainable_variables
+    before = [ops.convert_to_numpy(v).copy() for v in variables]
+    gradients = [ops.ones(v.shape, v.dtype) for v in variables]
+    optimizer.apply(gradients, variables)
+    return {v.path.split("/")[-1]: ops.convert_to_numpy(v) - b for v, b in zip(variables, before)}
+
+
+def test_bias_learning_rate_multiplier_scales_the_steps_of_vectors_only():
+    moves = _sgd_step(64.0)
+    np.testing.assert_allclose(moves["kernel"], -0.1, rtol=1e-6)
+    for name in ("bias", "gamma", "beta"):
+        np.testing.assert_allclose(moves[name], -0.1 * 64.0, rtol=1e-6)
+    for name, move in _sgd_step(1.0).items():
+        np.testing.assert_allclose(move, -0.1, rtol=1e-6)
+
+
+def test_bias_learning_rate_multiplier_survives_saving(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(create_optimizer({"name": "sgd", "bias_learning_rate_multiplier": 8.0}, 0.1), "mse")
+    model.save(tmp_path / "model.keras")
+    assert keras.saving.load_model(tmp_path / "model.keras").optimizer.bias_learning_rate_multiplier == 8.0
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0, float("nan")])
+def test_bias_learning_rate_multiplier_must_be_positive(value):
+    with pytest.raises(ValueError, match="bias_learning_rate_multiplier"):
+        create_optimizer({"name": "sgd", "bias_learning_rate_multiplier": value}, 0.1)
