@@ -87,24 +87,22 @@ class Lookahead(keras.callbacks.Callback):
         if self.power < 0:
             raise invalid_argument("power", "a float >= 0", power)
         self.synchronizations = 0
-        self._slow = None
-
-    def _float_weights(self):
-        return [w for w in self.model.weights if keras.backend.is_float_dtype(w.dtype)]
+        self._weights, self._slow = [], []
 
     def on_train_begin(self, logs=None):
         # The slow weights start as the model's (after a resume: the
         # checkpoint's, which are the slow weights of that epoch's end).
-        self._slow = [np.array(keras.ops.convert_to_numpy(w)) for w in self._float_weights()]
+        self._weights = [w for w in self.model.weights if keras.backend.is_float_dtype(w.dtype)]
+        self._slow = [np.array(keras.ops.convert_to_numpy(w)) for w in self._weights]
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
         if step % self.sync_period == 0:
             rho = lookahead_decay(step, self.total_steps, self.decay, self.power)
-            for weight, slow in zip(self._float_weights(), self._slow):
+            for weight, slow in zip(self._weights, self._slow):
                 slow *= rho
                 slow += (1.0 - rho) * keras.ops.convert_to_numpy(weight)
-                weight.assign(slow)
+            self._restore_slow()
             self.synchronizations += 1
         elif batch + 1 == self.params.get("steps"):
             # The epoch's last step: Keras validates right after it, before
@@ -115,5 +113,5 @@ class Lookahead(keras.callbacks.Callback):
         self._restore_slow()  # for datasets of unknown length (no "steps")
 
     def _restore_slow(self):
-        for weight, slow in zip(self._float_weights(), self._slow):
+        for weight, slow in zip(self._weights, self._slow):
             weight.assign(slow)
