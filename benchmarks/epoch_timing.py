@@ -62,16 +62,29 @@ def interleaved(variants, rounds, log=print):
 
 
 def machine():
-    """One line: CPU model, cores, library versions."""
-    import tensorflow as tf
-
+    """One line: CPU model, cores, accelerators, library versions of the backend in use."""
     model = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo") as handle:
             model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{model}, nproc={os.cpu_count()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    # Only the backend in use is imported: a JAX-only machine (such as a lent
+    # GPU without TensorFlow) runs the backend-neutral benchmarks too.
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        gpus = [device.device_kind for device in jax.devices() if device.platform == "gpu"]
+        library = f"JAX {jax.__version__}"
+    else:
+        import tensorflow as tf
+
+        gpus = [tf.config.experimental.get_device_details(device).get("device_name", device.name)
+                for device in tf.config.list_physical_devices("GPU")]  # fmt: skip
+        library = f"TensorFlow {tf.__version__}"
+    accelerators = f", GPU: {', '.join(gpus)}" if gpus else ""
+    return f"{model}, nproc={os.cpu_count()}{accelerators}, {library}, Keras {keras.__version__}"
 
 
 def commit():

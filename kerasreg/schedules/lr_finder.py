@@ -12,6 +12,7 @@ sweep can be run on the model you are about to train.
 import dataclasses
 import math
 import numbers
+import sys
 
 import keras
 import numpy as np
@@ -435,9 +436,10 @@ class _LossRecorder(keras.callbacks.Callback):
 
 def _as_repeated_data(data, batch_size):
     """A dataset or a generator of batches that will not run out."""
-    import tensorflow as tf
-
-    if isinstance(data, tf.data.Dataset):
+    # A tf.data.Dataset exists only once TensorFlow is imported; importing it
+    # here would fail on machines with another backend and no TensorFlow.
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(data, tf.data.Dataset):
         if batch_size is not None:
             raise invalid_argument(
                 "batch_size", "None when `data` is a dataset (it is batched already)", batch_size

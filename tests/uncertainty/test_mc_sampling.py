@@ -11,15 +11,17 @@ from kerasreg.uncertainty import mc_predict
 
 @pytest.fixture
 def pass_rows(monkeypatch):
-    """The number of rows of every forward pass `mc_predict` runs."""
+    """The number of rows of every forward pass `mc_predict` runs (its predict batches)."""
     rows = []
-    original = keras.Model.predict_on_batch
+    original = keras.Model.predict
 
-    def recording(self, x):
-        rows.append(len(keras.tree.flatten(x)[0]))
-        return original(self, x)
+    def recording(self, x, batch_size=None, **kwargs):
+        count = len(keras.tree.flatten(x)[0])
+        if batch_size is not None:  # mc_predict's calls (the tests' own use the default)
+            rows.extend([batch_size] * (count // batch_size) + [count % batch_size] * (count % batch_size > 0))
+        return original(self, x, batch_size=batch_size, **kwargs)
 
-    monkeypatch.setattr(keras.Model, "predict_on_batch", recording)
+    monkeypatch.setattr(keras.Model, "predict", recording)
     return rows
 
 
@@ -104,8 +106,8 @@ def test_mean_and_spread_match_the_exact_distribution(noise, stacked, pass_rows)
     num_samples = 400
     result = mc_predict(model, x, num_samples=num_samples, batch_size=64, return_samples=True)
 
-    if stacked:  # 2400 rows in passes of 64
-        assert len(pass_rows) == 38 and max(pass_rows) == 64 and sum(pass_rows) == 2400
+    if stacked:  # 2400 rows in passes of 64, the last one padded from 32
+        assert pass_rows == [64] * 38
     else:  # one pass of the 6 examples per sample
         assert pass_rows == [6] * num_samples
     # Mean: exact value; standard error <= 0.057 / sqrt(400) ~ 0.003.
@@ -125,6 +127,48 @@ def test_batched_sampling_matches_looped_sampling():
     looped = np.stack([mc_model.predict_on_batch(x) for _ in range(400)])
     np.testing.assert_allclose(batched.mean(axis=0), looped.mean(axis=0), atol=0.015)
     np.testing.assert_allclose(batched.std(axis=0), looped.std(axis=0), rtol=0.2)
+
+
+@keras.saving.register_keras_serializable(package="kerasreg_tests")
+class _TraceCounter(keras.layers.Layer):
+    """Identity that counts its Python calls: under tf.function or jit, one per trace."""
+
+    calls = 0
+
+    def call(self, inputs):
+        type(self).calls += 1
+        return inputs
+
+
+def test_repeated_calls_reuse_one_compiled_copy_with_the_current_weights(pass_rows):
+    model = keras.Sequential([
+        keras.Input((4,)),
+        _TraceCounter(),
+        keras.layers.Dropout(0.5, seed=0),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    x = _inputs(13)
+    first = mc_predict(model, x[:10], num_samples=7, batch_size=16, return_samples=True)["samples"]
+    assert pass_rows == [16] * 5  # 70 rows: the short last pass is padded to the same shape
+    traces = _TraceCounter.calls
+    # Other N and S (65 rows, a last pass of 1 row): no new trace, no new copy.
+    mc_predict(model, x, num_samples=5, batch_size=16)
+    assert _TraceCounter.calls == traces
+    # Seeded generators restart: the same samples again.
+    again = mc_predict(model, x[:10], num_samples=7, batch_size=16, return_samples=True)["samples"]
+    np.testing.assert_array_equal(again, first)
+    assert _TraceCounter.calls == traces
+    # New weights reach the copy: a zero kernel leaves softmax(bias) for every sample.
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([np.zeros_like(kernel), np.array([1.0, 2.0, 3.0], "float32")])
+    expected = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    result = mc_predict(model, x, num_samples=5, batch_size=16, return_samples=True)
+    np.testing.assert_allclose(result["samples"], np.broadcast_to(expected, (5, 13, 3)), rtol=1e-5)
+    # A changed config builds a new copy: rate 0 samples no noise.
+    model.layers[-1].set_weights([kernel, bias])
+    model.layers[1].rate = 0.0
+    samples = mc_predict(model, x, num_samples=5, batch_size=16, return_samples=True)["samples"]
+    np.testing.assert_allclose(samples, np.broadcast_to(model.predict(x, verbose=0), samples.shape), rtol=1e-5)
 
 
 def _drop_connect_model():
@@ -200,7 +244,7 @@ def test_multi_input_model(pass_rows):
     model = keras.Model({"a": a, "b": b}, keras.layers.Dense(3, activation="softmax")(features))
     x = {"a": _inputs(3, features=2), "b": _inputs(3, features=3)}
     result = mc_predict(model, x, num_samples=4, batch_size=5, return_samples=True)
-    assert pass_rows == [5, 5, 2]
+    assert pass_rows == [5, 5, 5]  # 12 rows; the last pass padded from 2
     assert result["samples"].shape == (4, 3, 3)
 
 
