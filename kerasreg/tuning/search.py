@@ -268,8 +268,26 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
     else:
         arguments.update(max_trials=max_trials)
     tuner = _Tuner(model, **arguments)
+    _keep_ended_trials_ended(tuner.oracle)
     _defaults_first(tuner.oracle)
     return tuner
+
+
+def _keep_ended_trials_ended(oracle):
+    """Takes trials that had ended off the retry queue of a reloaded oracle.
+
+    KerasTuner's ``end_trial`` saves the oracle before it takes the trial
+    off its ongoing list, and a reload sends every ongoing trial for retry:
+    a search killed just after a trial ended (while its results were being
+    written, say) would run that trial again. A trial whose own record says
+    COMPLETED or FAILED has ended; interrupted (RUNNING) and INVALID ones
+    are still retried.
+    """
+    queue = getattr(oracle, "_retry_queue", None)
+    if not queue:  # a new search, or a distributed worker's client
+        return
+    ended = {"COMPLETED", "FAILED"}
+    queue[:] = [trial_id for trial_id in queue if oracle.trials[trial_id].status not in ended]
 
 
 def _defaults_first(oracle):

@@ -28,11 +28,17 @@ def test_sigkill_after_the_first_trial_then_rerun_finishes_without_redoing_it(tm
     process = subprocess.Popen(tune_command(*arguments), cwd=tmp_path, env=environment(tmp_path),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     first = search_root(tmp_path) / "trial-0" / "trial.json"
-    deadline = time.monotonic() + 300
+    # KerasTuner's own record of trial 0: once it says COMPLETED, the trial
+    # has ended for the oracle (its results may still be being written).
+    ended = search_root(tmp_path) / "kerastuner" / "trial_0" / "trial.json"
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline and process.poll() is None:
-        if first.exists() and json.loads(first.read_text())["status"] == "COMPLETED":
-            break
-        time.sleep(0.2)
+        try:
+            if json.loads(ended.read_text())["status"] == "COMPLETED":
+                break
+        except (OSError, ValueError):  # not written yet, or being written (KerasTuner's writes are not atomic)
+            pass
+        time.sleep(0.05)
     assert process.poll() is None, "the search ended before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -68,3 +74,39 @@ def test_consecutive_failures_stop_the_search_with_one_line(tmp_path):
     assert len(lines) == 1 and "consecutive failures" in lines[0] and "loss became" in lines[0], result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert [t["status"] for t in results(tmp_path, "nan")["trials"]] == ["FAILED", "FAILED"]
+
+
+
+def test_a_trial_ended_before_the_kill_is_not_retried_after_reload(tmp_path):
+    import keras_tuner as kt
+
+    from kerasreg.tuning.search import _keep_ended_trials_ended
+
+    def oracle():
+        made = kt.oracles.RandomSearchOracle(objective=kt.Objective("score", "max"), max_trials=5, seed=0)
+        made._set_project_dir(str(tmp_path), "search")
+        return made
+
+    first = oracle()
+    space = kt.HyperParameters()
+    space.Int("x", 0, 100)
+    first.update_space(space)
+    ended = first.create_trial("tuner0")
+    first.update_trial(ended.trial_id, {"score": 1.0})
+    ended.status = "COMPLETED"
+    first.end_trial(ended)  # saves oracle.json with the trial still listed as ongoing
+
+    # Killed here, before the next trial is created.
+    reloaded = oracle()
+    reloaded.reload()
+    assert reloaded._retry_queue == [ended.trial_id]  # KerasTuner alone would run it again
+    _keep_ended_trials_ended(reloaded)
+    assert reloaded._retry_queue == []
+    running = reloaded.create_trial("tuner0")
+    assert running.trial_id != ended.trial_id and running.status == "RUNNING"
+
+    # Killed while that trial runs: it is still retried.
+    again = oracle()
+    again.reload()
+    _keep_ended_trials_ended(again)
+    assert again._retry_queue == [running.trial_id]
