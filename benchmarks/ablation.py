@@ -27,6 +27,7 @@ without it would report.
 
 import argparse
 import math
+import re
 import shlex
 import statistics
 import sys
@@ -122,7 +123,8 @@ def main(argv=None):
                 ratio = speed_ratio(args, assignments, str(logdir / "timing"))
                 variant_epochs = max(1, math.floor(epochs * ratio))
                 print(f"{name}: variant speed {ratio:.2f}x the preset's -> {variant_epochs} epochs", flush=True)
-            run_name = "off-" + "-".join(a.split("=")[0].split(".")[-1] for a in assignments)
+            # From the row's name: two rows may switch the same key (data.augment).
+            run_name = "off-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
             wall, results = run_preset(args.data, args.seed, logdir, run_name, assignments, epochs=variant_epochs)
             rows.append((name, " ".join(f"--set {a}" for a in assignments), results["epochs_run"], wall,
                          results["test"]["accuracy"]))  # fmt: skip

@@ -21,6 +21,12 @@ def run_preset(data, seed, logdir, run_name, assignments=(), epochs=None):
     Wall time runs from launch to exit: start-up, loading the cached data,
     training, the test evaluation and writing the run.
     """
+    # The engine never overwrites a run: it would write to NAME-2 if NAME
+    # were taken, and the results read below would be the old run's.
+    taken, base, number = Path(logdir) / "cifar", run_name, 1
+    while (taken / run_name).exists():
+        number += 1
+        run_name = f"{base}-{number}"
     command = [sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", "cpu", "--data", data,
                "--seed", str(seed), "--logdir", str(logdir), "--set", f"logging.run_name={run_name}"]  # fmt: skip
     if epochs is not None:
@@ -32,7 +38,7 @@ def run_preset(data, seed, logdir, run_name, assignments=(), epochs=None):
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{run_name} failed ({result.returncode}): {result.stderr.strip().splitlines()[-1:]}")
-    return wall, json.loads((Path(logdir) / "cifar" / run_name / "results.json").read_text())
+    return wall, json.loads((taken / run_name / "results.json").read_text())
 
 
 def evaluate_run(run_dir, *options):
