@@ -76,7 +76,6 @@ def test_consecutive_failures_stop_the_search_with_one_line(tmp_path):
     assert [t["status"] for t in results(tmp_path, "nan")["trials"]] == ["FAILED", "FAILED"]
 
 
-
 def test_a_trial_ended_before_the_kill_is_not_retried_after_reload(tmp_path):
     import keras_tuner as kt
 
