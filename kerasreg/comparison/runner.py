@@ -49,13 +49,21 @@ def variant_config(base, variant, seed):
     return config
 
 
-def _write_experiment_hparams(root, spec):
+def _write_experiment_hparams(root, spec, configs):
+    """The folder's HParams experiment: the variant, every varied key and the seed.
+
+    A key's domain is the values the runs log for it (``_flat`` of each
+    variant's config), so a list such as ``data.augment`` is its text, as
+    in the runs, and a variant that leaves a key at the base's value adds
+    that value.
+    """
     import tensorflow as tf
     from tensorboard.plugins.hparams import api as hp
 
     hparams = [hp.HParam("variant", hp.Discrete([v.name for v in spec.variants]))]
+    logged = [_flat(config) for config in configs]
     for key in spec.varied_keys():
-        values = sorted({v.values[key] for v in spec.variants if key in v.values}, key=repr)
+        values = sorted({flat[key] for flat in logged if key in flat}, key=repr)
         same_type = len({type(v) for v in values}) == 1
         hparams.append(hp.HParam(key, hp.Discrete(values) if same_type else None))
     hparams.append(hp.HParam("training.seed"))
@@ -125,7 +133,7 @@ def run_comparison(recipe, base, spec, *, log=print):
     configs = {(v.name, s): variant_config(base, v, s) for s in seeds for v in spec.variants}  # all checked first
     os.makedirs(root, exist_ok=True)
     if previous is None:
-        _write_experiment_hparams(root, spec)
+        _write_experiment_hparams(root, spec, [configs[(v.name, seeds[0])] for v in spec.variants])
         write_json_atomic(os.path.join(root, "compare.json"), identity)
 
     failed = []

@@ -5,8 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Two variants differing in the learning rate; the smoke preset (synthetic
-# data, a tiny net, one epoch) keeps each run to seconds.
+# Two variants differing in the learning rate and the augmentation (a list
+# value, which TensorBoard's HParams hold as text); the smoke preset
+# (synthetic data, a tiny net, one epoch) keeps each run to seconds.
 COMPARISON = """
 name = "smoke"
 seeds = 2
@@ -21,6 +22,7 @@ baseline = "low-lr"
 
 [variants.high-lr]
 "schedule.learning_rate" = 0.05
+"data.augment" = ["flip"]
 """
 
 

@@ -75,6 +75,7 @@ def test_the_hparams_dashboard_sees_every_run_with_its_variant(compared):
 
     cwd, _, _ = compared
     root = comparison_root(cwd)
+    augment = {}
     for variant in ("low-lr", "high-lr"):
         for seed in (0, 1):
             run = event_accumulator.EventAccumulator(str(root / variant / f"seed-{seed}"))
@@ -83,11 +84,15 @@ def test_the_hparams_dashboard_sees_every_run_with_its_variant(compared):
             info = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
             assert info.hparams["variant"].string_value == variant
             assert info.hparams["training.seed"].number_value == seed
+            augment[variant] = info.hparams["data.augment"].string_value
     experiment = event_accumulator.EventAccumulator(str(root))
     experiment.Reload()
     content = experiment.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.EXPERIMENT_TAG]
-    names = [h.name for h in plugin_data_pb2.HParamsPluginData.FromString(content).experiment.hparam_infos]
-    assert names == ["variant", "schedule.learning_rate", "training.seed"]
+    infos = {h.name: h for h in plugin_data_pb2.HParamsPluginData.FromString(content).experiment.hparam_infos}
+    assert list(infos) == ["variant", "schedule.learning_rate", "data.augment", "training.seed"]
+    # The baseline keeps the preset's augmentation: the domain holds what the runs log, the base's value too.
+    assert augment["high-lr"] == "['flip']" and augment["low-lr"] != augment["high-lr"]
+    assert sorted(v.string_value for v in infos["data.augment"].domain_discrete.values) == sorted(augment.values())
     # The table and the chart, as of the last finished run (4 runs).
     tensors = experiment.Tags()["tensors"]
     assert "comparison/table" in tensors and "comparison/chart" in tensors

@@ -33,6 +33,11 @@ def test_a_grid_expands_to_every_combination_named_by_its_values(tmp_path):
 def test_the_shipped_comparison_files_are_valid(tmp_path):
     from pathlib import Path
 
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2
+
+    from kerasreg.comparison.runner import _write_experiment_hparams
+
     files = sorted((Path(__file__).resolve().parents[2] / "recipes").glob("cifar-*.toml"))
     files = [f for f in files if not f.name.endswith("-tune.toml")]
     assert len(files) >= 4
@@ -41,8 +46,15 @@ def test_the_shipped_comparison_files_are_valid(tmp_path):
         args = build_parser(RECIPE).parse_args(["compare", str(path)])
         base = comparison_base(RECIPE, args, spec, log=lambda *_: None)  # checks every variant
         assert args.preset == "cpu" and spec.seeds >= 3 and len(spec.variants) >= 2, path
-        for variant in spec.variants:
-            variant_config(base, variant, 0)  # schedules and optimizers too
+        configs = [variant_config(base, variant, 0) for variant in spec.variants]  # schedules and optimizers too
+        # The folder's HParams experiment takes every varied value (data.augment is a list).
+        folder = tmp_path / path.stem
+        _write_experiment_hparams(str(folder), spec, configs)
+        experiment = event_accumulator.EventAccumulator(str(folder))
+        experiment.Reload()
+        content = experiment.PluginTagToContent(metadata.PLUGIN_NAME)[metadata.EXPERIMENT_TAG]
+        names = [h.name for h in plugin_data_pb2.HParamsPluginData.FromString(content).experiment.hparam_infos]
+        assert names == ["variant", *spec.varied_keys(), "training.seed"], path
 
 
 BAD = [

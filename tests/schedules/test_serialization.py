@@ -8,7 +8,6 @@ import textwrap
 import keras
 import numpy as np
 import pytest
-from keras import ops
 
 from kerasreg.schedules import Constant, CyclicalLearningRate, Join, OneCycle, Scaled, WarmUp
 
