@@ -1,0 +1,72 @@
+"""docs/results: the measured comparison runs belong to the shipped files, and their tables follow from them.
+
+The README's comparison tables are copied from these folders, so a shipped
+file edited without rerunning, a run copied into the wrong folder, or a
+table that does not follow from its runs fails here.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from kerasreg.comparison import load_comparison, summarize, variant_config
+from kerasreg.config import to_dict
+from kerasreg.recipes.cifar import RECIPE
+from kerasreg.recipes.cli import build_parser, comparison_base
+
+ROOT = Path(__file__).resolve().parents[2]
+# The command the runs were made with (README, docs/results/README.md).
+DATA = "../shared/data/cifar10-jpeg.tar.gz"
+FOLDERS = sorted((ROOT / "docs" / "results" / "cifar").glob("compare-*"))
+
+
+def _shipped_spec(folder):
+    for path in sorted((ROOT / "recipes").glob("cifar-*.toml")):
+        if path.name.endswith("-tune.toml"):
+            continue
+        spec = load_comparison(path)
+        if f"compare-{spec.name}" == folder.name:
+            return path, spec
+    raise AssertionError(f"{folder} matches no comparison file in recipes/")
+
+
+def _close(a, b):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return (a is None and b is None) or (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9)
+    return a == b
+
+
+def test_there_are_measured_comparisons():
+    assert FOLDERS, "docs/results/cifar holds no compare-* folder"
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
+    path, spec = _shipped_spec(folder)
+    args = build_parser(RECIPE).parse_args(["compare", str(path), "--data", DATA])
+    base = comparison_base(RECIPE, args, spec, log=lambda *_: None)
+    identity = {"variants": [{"name": v.name, "values": v.values} for v in spec.variants], "config": to_dict(base)}
+    assert json.loads((folder / "compare.json").read_text()) == json.loads(json.dumps(identity)), (
+        f"{path.name} changed since {folder.name} was measured")
+
+    variants = {v.folder: v for v in spec.variants}
+    runs = {}
+    for results_path in sorted(folder.glob("*/seed-*/results.json")):
+        variant = variants[results_path.parent.parent.name]
+        seed = int(results_path.parent.name.removeprefix("seed-"))
+        results = json.loads(results_path.read_text())
+        expected = json.loads(json.dumps(to_dict(variant_config(base, variant, seed))))
+        assert results["seed"] == seed and results["config"] == expected, results_path
+        assert json.loads((results_path.parent / "config.json").read_text()) == expected, results_path
+        runs.setdefault(variant.name, {})[seed] = results
+    assert runs, f"{folder} holds no finished run"
+
+    table = json.loads((folder / "comparison.json").read_text())
+    assert table["comparison"] == spec.name and table["baseline"] == spec.baseline
+    assert _close(table["rows"], json.loads(json.dumps(summarize(spec, runs))))
