@@ -2,27 +2,37 @@
 
 Small files only: each folder's ``compare.json`` and table files, and each
 finished run's ``results.json`` and ``config.json`` (no checkpoints, models
-or TensorBoard events). Run from the repository root:
+or TensorBoard events). Each copy is atomic, as a later ``compare`` reads
+them back. Run from the repository root:
 
     python docs/results/collect.py
 """
 
 import glob
 import os
-import shutil
 
-src_root, dst_root = "logs/cifar", "docs/results/cifar"
-for folder in sorted(glob.glob(f"{src_root}/compare-*")):
-    name = os.path.basename(folder)
-    dst = os.path.join(dst_root, name)
-    os.makedirs(dst, exist_ok=True)
-    for f in ["compare.json", "comparison.json", "comparison.md", "comparison.csv", "comparison.png"]:
-        if os.path.exists(os.path.join(folder, f)):
-            shutil.copy2(os.path.join(folder, f), dst)
-    for results in sorted(glob.glob(f"{folder}/*/seed-*/results.json")):
-        run = os.path.dirname(results)
-        out = os.path.join(dst, os.path.relpath(run, folder))
-        os.makedirs(out, exist_ok=True)
-        for f in ["results.json", "config.json"]:
-            shutil.copy2(os.path.join(run, f), out)
-        print("saved", out)
+from kerasreg.atomic_files import atomic_write
+from kerasreg.comparison.runner import FILES
+
+
+def _copy(source, folder):
+    with open(source, "rb") as handle, atomic_write(os.path.join(folder, os.path.basename(source)), "wb", 0o644) as out:
+        out.write(handle.read())
+
+
+def main(source_root="logs/cifar", target_root="docs/results/cifar"):
+    for folder in sorted(glob.glob(os.path.join(source_root, "compare-*"))):
+        target = os.path.join(target_root, os.path.basename(folder))
+        for name in ("compare.json", *FILES):
+            if os.path.exists(os.path.join(folder, name)):
+                _copy(os.path.join(folder, name), target)
+        for results in sorted(glob.glob(os.path.join(folder, "*", "seed-*", "results.json"))):
+            run = os.path.dirname(results)
+            out = os.path.join(target, os.path.relpath(run, folder))
+            for name in ("results.json", "config.json"):
+                _copy(os.path.join(run, name), out)
+            print("saved", out)
+
+
+if __name__ == "__main__":
+    main()

@@ -120,13 +120,19 @@ def _log_to_tensorboard(root, rows, chart):
     writer.close()
 
 
+def comparison_identity(base, spec):
+    """What ``compare.json`` records: the variants and the base config, as JSON would read them back."""
+    identity = {"variants": [{"name": v.name, "values": v.values} for v in spec.variants], "config": to_dict(base)}
+    return json.loads(json.dumps(identity))
+
+
 def run_comparison(recipe, base, spec, *, log=print):
     """Runs (or continues) a comparison; returns ``(folder, rows)``. See the module docstring."""
     root = comparison_dir(base, recipe, spec)
-    identity = {"variants": [{"name": v.name, "values": v.values} for v in spec.variants], "config": to_dict(base)}
+    identity = comparison_identity(base, spec)
     previous = read_json(os.path.join(root, "compare.json"))
-    if previous is not None and previous != json.loads(json.dumps(identity)):
-        changed = [k for k in identity if previous.get(k) != json.loads(json.dumps(identity[k]))]
+    if previous is not None and previous != identity:
+        changed = [k for k in identity if previous.get(k) != identity[k]]
         raise ConfigError(f"{root} holds a different comparison ({', '.join(changed)} changed); "
                           "rename it (name = ...) or delete that folder")  # fmt: skip
     seeds = [base.training.seed + i for i in range(spec.seeds)]
