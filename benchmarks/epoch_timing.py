@@ -13,7 +13,6 @@ hits all variants alike; ratios are taken between medians.
 """
 
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
+
+from kerasreg.recipes import hardware  # noqa: E402
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -63,12 +64,6 @@ def interleaved(variants, rounds, log=print):
 
 def machine():
     """One line: CPU model, cores, accelerators, library versions of the backend in use."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as handle:
-            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     # Only the backend in use is imported: a JAX-only machine (such as a lent
     # GPU without TensorFlow) runs the backend-neutral benchmarks too.
     backend = keras.backend.backend()
@@ -80,11 +75,9 @@ def machine():
     else:
         import tensorflow as tf
 
-        gpus = [tf.config.experimental.get_device_details(device).get("device_name", device.name)
-                for device in tf.config.list_physical_devices("GPU")]  # fmt: skip
+        gpus = hardware.gpu_names()
         library = f"TensorFlow {tf.__version__}"
-    accelerators = f", GPU: {', '.join(gpus)}" if gpus else ""
-    return f"{model}, nproc={os.cpu_count()}{accelerators}, {library}, Keras {keras.__version__}"
+    return f"{hardware.describe_machine(hardware.machine(gpus=gpus))}, {library}, Keras {keras.__version__}"
 
 
 def commit():

@@ -7,7 +7,8 @@ Layout under ``<logdir>/<recipe>/compare-<name>/``:
   ``variant``; the folder's experiment summary lists the varied keys,
   ``variant`` and the seed, so TensorBoard's HParams dashboard compares
   the runs.
-- ``comparison.json`` (rows with every interval), ``comparison.md``,
+- ``comparison.json`` (rows with every interval, and which runs ran on
+  which machine), ``comparison.md`` (with that machine note),
   ``comparison.csv`` and ``comparison.png``, rewritten (atomically) after
   every run; the table (text) and the chart (image) also go to the
   folder's TensorBoard events, stepped by the number of finished runs.
@@ -24,7 +25,7 @@ import json
 import os
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.comparison.table import METRICS, csv_text, markdown, summarize
+from kerasreg.comparison.table import METRICS, csv_text, machine_groups, machines_markdown, markdown, summarize
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg.recipes import engine
 from kerasreg.recipes.run_files import read_json, write_json_atomic
@@ -88,24 +89,30 @@ def _collect(root, spec, seeds):
     return runs
 
 
-def write_report(root, spec, rows, failed=()):
-    """``comparison.json/.md/.csv/.png`` in ``root``, each written atomically."""
+def write_report(root, spec, runs, failed=()):
+    """``comparison.json/.md/.csv/.png`` in ``root`` from ``runs`` (``{variant: {seed: results}}``), each
+    written atomically; returns the rows."""
     from kerasreg.plotting import plot_comparison
 
+    rows = summarize(spec, runs)
+    groups = machine_groups(runs)
     write_json_atomic(os.path.join(root, "comparison.json"), {
         "comparison": spec.name, "baseline": spec.baseline, "seeds_requested": spec.seeds,
-        "metrics": {column: meaning for column, _, meaning in METRICS}, "rows": rows, "failed": list(failed)})  # fmt: skip
+        "metrics": {column: meaning for column, _, meaning in METRICS}, "rows": rows, "machines": groups,
+        "failed": list(failed)})  # fmt: skip
+    note = machines_markdown(groups, runs)
     with atomic_write(os.path.join(root, "comparison.md")) as handle:
-        handle.write(f"# {spec.name}\n\n{markdown(rows)}")
+        handle.write(f"# {spec.name}\n\n{markdown(rows)}" + (f"\n{note}" if note else ""))
     with atomic_write(os.path.join(root, "comparison.csv")) as handle:
         handle.write(csv_text(rows))
     chart = None
     if any(row["test_accuracy"] for row in rows):
         chart = plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
-    _log_to_tensorboard(root, rows, chart)
+    _log_to_tensorboard(root, rows, note, chart)
+    return rows
 
 
-def _log_to_tensorboard(root, rows, chart):
+def _log_to_tensorboard(root, rows, note, chart):
     import tensorflow as tf
 
     from kerasreg.reporting.tensorboard import png_to_image
@@ -113,7 +120,7 @@ def _log_to_tensorboard(root, rows, chart):
     finished = sum(len(row["seeds"]) for row in rows)
     writer = tf.summary.create_file_writer(root)
     with writer.as_default():
-        tf.summary.text("comparison/table", markdown(rows), step=finished)
+        tf.summary.text("comparison/table", markdown(rows) + (f"\n{note}" if note else ""), step=finished)
         if chart is not None:
             with open(chart, "rb") as handle:
                 tf.summary.image("comparison/chart", png_to_image(handle.read()), step=finished)
@@ -161,10 +168,8 @@ def run_comparison(recipe, base, spec, *, log=print):
                 log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")
                 continue
             log(f"[{done}/{total}] {variant.name} seed {seed}: test accuracy {results['test']['accuracy']:.4f}")
-            rows = summarize(spec, _collect(root, spec, seeds))
-            write_report(root, spec, rows, failed)
-    rows = summarize(spec, _collect(root, spec, seeds))
-    write_report(root, spec, rows, failed)
+            write_report(root, spec, _collect(root, spec, seeds), failed)
+    rows = write_report(root, spec, _collect(root, spec, seeds), failed)
     return root, rows, failed
 
 

@@ -5,6 +5,7 @@ import io
 import math
 
 from kerasreg.comparison.statistics import mean_interval, paired_difference
+from kerasreg.recipes.hardware import describe_machine
 
 # (column, how to read it from a run's results.json, what it means)
 METRICS = (
@@ -84,6 +85,58 @@ def _difference(row):
         points += f" [{cell['low'] * 100:+.2f}, {cell['high'] * 100:+.2f}]"
     p = "-" if math.isnan(cell["p_value"]) else f"{cell['p_value']:.3g}"
     return points, p
+
+
+def machine_groups(runs):
+    """Which runs ran on which machine, from their ``results.json`` (``runs``: ``{variant: {seed: results}}``).
+
+    A list of ``{"machine": one-line description, or None where the run did
+    not record it (runs made before machines were recorded), "runs":
+    [[variant, seed], ...]}``, most runs first.
+    """
+    groups = {}
+    for variant, by_seed in runs.items():
+        for seed, results in sorted(by_seed.items()):
+            record = results.get("machine")
+            groups.setdefault(describe_machine(record) if record else None, []).append([variant, seed])
+    return [{"machine": name, "runs": members} for name, members in
+            sorted(groups.items(), key=lambda item: (-len(item[1]), item[0] or ""))]  # fmt: skip
+
+
+def _runs_text(members, runs):
+    """"seeds 0, 1 (12 runs)" when the group holds every run of those seeds, else the runs one by one."""
+    seeds = sorted({seed for _, seed in members})
+    every = sum(1 for by_seed in runs.values() for seed in by_seed if seed in seeds)
+    if every == len(members):
+        label = "seed" if len(seeds) == 1 else "seeds"
+        return f"{label} {', '.join(map(str, seeds))} ({len(members)} run{'s' * (len(members) != 1)})"
+    return ", ".join(f"{variant} seed {seed}" for variant, seed in members)
+
+
+def machines_markdown(groups, runs):
+    """What the table's times and pairs rest on: the machine(s) its runs ran on, as Markdown lines.
+
+    Wall times compare only within one machine, and a seed whose variants
+    ran on different machines pairs runs across them (bfloat16 kernels, and
+    so results, differ between CPUs), so both are said.
+    """
+    if not groups:
+        return ""
+    if len(groups) == 1:
+        return f"All runs on one machine: {groups[0]['machine'] or 'not recorded'}.\n"
+    lines = [f"The runs span {len(groups)} machines, so `time s` mixes them (each run's own time is in its "
+             "results.json); the paired test compares runs of one seed:"]  # fmt: skip
+    for group in groups:
+        lines.append(f"- {group['machine'] or 'machine not recorded'}: {_runs_text(group['runs'], runs)}")
+    where = {}
+    for group in groups:
+        for _, seed in group["runs"]:
+            where.setdefault(seed, set()).add(group["machine"])
+    split = [seed for seed, machines in sorted(where.items()) if len(machines) > 1]
+    if split:
+        lines.append(f"- seed{'s' * (len(split) > 1)} {', '.join(map(str, split))}: runs not all on one recorded "
+                     "machine, so its paired differences may include a machine's difference")  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 def markdown(rows, confidence=0.95):

@@ -308,12 +308,14 @@ def comparison_base(recipe, args, spec, log=print):
 
 
 def _compare(recipe, args):
-    from kerasreg.comparison import load_comparison, markdown, run_comparison
+    from kerasreg.comparison import load_comparison, run_comparison
 
     spec = load_comparison(args.file)
     base = comparison_base(recipe, args, spec)
-    root, rows, failed = run_comparison(recipe, base, spec)
-    print(f"\n{recipe.name} compare: {root}\n\n{markdown(rows)}")
+    root, _, failed = run_comparison(recipe, base, spec)
+    with open(os.path.join(root, "comparison.md")) as handle:
+        table = handle.read().split("\n", 2)[2]  # without its "# name" title
+    print(f"\n{recipe.name} compare: {root}\n\n{table}")
     print(f"table: {os.path.join(root, 'comparison.md')} (also .csv, .json; chart: comparison.png)")
     for failure in failed:
         print(f"failed: {failure['variant']} seed {failure['seed']}: {failure['error']} (rerun to retry)")

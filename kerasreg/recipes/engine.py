@@ -22,7 +22,7 @@ from kerasreg.config import ConfigError, ExperimentConfig, to_dict
 from kerasreg.data import default_validation_size, load_dataset, make_dataset, split_validation
 from kerasreg.recipes import checkpoint, multi_worker
 from kerasreg.recipes.graph_memory import forget_custom_gradients
-from kerasreg.recipes.hardware import resolve_auto_precision
+from kerasreg.recipes.hardware import machine, resolve_auto_precision
 from kerasreg.atomic_files import atomic_write
 from kerasreg.recipes.run_files import create_run_dir, write_json_atomic
 from kerasreg.schedules import Constant, Join, create_optimizer, create_schedule, with_run_length
@@ -545,6 +545,8 @@ def train(config, recipe, *, resume_dir=None, run_dir=None, hparams=None, log=pr
         "seed": config.training.seed,
         "config": to_dict(config),
         "versions": versions(),
+        # Wall times and bfloat16 numerics depend on it: runs of one comparison may span machines.
+        "machine": machine(),
         "data": {"source": prepared.dataset.source, "train": prepared.num_train,
                  "validation": prepared.num_validation, "test": int(len(labels)),
                  "classes": list(prepared.dataset.class_names)},

@@ -23,6 +23,7 @@ import numpy as np
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError, build, to_dict
 from kerasreg.recipes import engine
+from kerasreg.recipes.hardware import machine
 from kerasreg.recipes.run_files import write_json_atomic
 
 METRIC_NAMES = ("accuracy", "nll", "brier", "ece")
@@ -67,7 +68,8 @@ def evaluate_ensemble(recipe, run_dirs, log=print):
     best = {name: float(max(m[name] for m in members) if name == "accuracy" else min(m[name] for m in members))
             for name in METRIC_NAMES}  # fmt: skip
     return {"members": members, "member_mean": mean, "member_best": best, "ensemble": ensemble,
-            "size": len(members), "versions": engine.versions()}  # fmt: skip
+            "size": len(members), "versions": engine.versions(),
+            "machine": machine()}  # fmt: skip
 
 
 def markdown(report):

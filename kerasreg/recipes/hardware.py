@@ -1,4 +1,16 @@
-"""What this machine's CPU can do that a preset depends on."""
+"""What this machine's CPU can do that a preset depends on, and the record of it a run keeps."""
+
+import os
+import platform
+
+
+def _cpuinfo_field(name, cpuinfo):
+    """The first ``name : value`` of ``cpuinfo`` (Linux's /proc/cpuinfo), or None."""
+    try:
+        with open(cpuinfo) as handle:
+            return next((line.split(":", 1)[1].strip() for line in handle if line.split(":", 1)[0].strip() == name), None)
+    except OSError:
+        return None
 
 
 def cpu_bfloat16_support(cpuinfo="/proc/cpuinfo"):
@@ -7,12 +19,50 @@ def cpu_bfloat16_support(cpuinfo="/proc/cpuinfo"):
     Empty when there are none or the CPU flags cannot be read (not Linux):
     then bfloat16 would be emulated, slower than float32.
     """
-    try:
-        with open(cpuinfo) as handle:
-            flags = next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), [])
-    except OSError:
-        return ()
+    flags = (_cpuinfo_field("flags", cpuinfo) or "").split()
     return tuple(flag for flag in ("amx_bf16", "avx512_bf16") if flag in flags)
+
+
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's model name ("AMD EPYC", "Intel(R) Xeon(R) ..."); `platform.processor()` off Linux."""
+    return _cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown CPU"
+
+
+def usable_cores():
+    """The cores this process may run on (its affinity mask where the OS has one, else all)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
+def machine(cpuinfo="/proc/cpuinfo", gpus=None):
+    """What a run's speed and bfloat16 numerics depend on, as ``results.json`` records it.
+
+    ``{"cpu": model, "cores": usable cores, "cpu_bfloat16": native bfloat16
+    sets, "gpus": GPU names}``. Two runs' wall times compare only when this
+    is the same: the cpu preset's epoch takes about twice as long on a
+    2-core EPYC with AVX512-BF16 alone as on a 2-core Xeon with AMX (README).
+    """
+    return {"cpu": cpu_model(cpuinfo), "cores": usable_cores(), "cpu_bfloat16": list(cpu_bfloat16_support(cpuinfo)),
+            "gpus": gpu_names() if gpus is None else list(gpus)}  # fmt: skip
+
+
+def describe_machine(record):
+    """One line for a `machine` record: "AMD EPYC, 2 cores, avx512_bf16" (GPUs appended)."""
+    parts = [record.get("cpu", "unknown CPU"), f"{record.get('cores', '?')} cores"]
+    parts.append(", ".join(record.get("cpu_bfloat16") or []) or "no native bfloat16")
+    if record.get("gpus"):
+        parts.append("GPU: " + ", ".join(record["gpus"]))
+    return ", ".join(parts)
+
+
+def gpu_names():
+    """The name of every GPU TensorFlow sees (its device name where TensorFlow does not say)."""
+    import tensorflow as tf
+
+    return [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            for gpu in tf.config.list_physical_devices("GPU")]  # fmt: skip
 
 
 def gpu_compute_capabilities():

@@ -13,6 +13,7 @@ import pytest
 
 from kerasreg.comparison import load_comparison, summarize, variant_config
 from kerasreg.comparison.runner import comparison_identity
+from kerasreg.comparison.table import machine_groups
 from kerasreg.config import to_dict
 from kerasreg.recipes.cifar import RECIPE
 from kerasreg.recipes.cli import build_parser, comparison_base
@@ -72,3 +73,5 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
     table = json.loads((folder / "comparison.json").read_text())
     assert table["comparison"] == spec.name and table["baseline"] == spec.baseline
     assert _close(table["rows"], json.loads(json.dumps(summarize(spec, runs))))
+    # The README's table says which machines its runs (and so its times) come from.
+    assert table["machines"] == json.loads(json.dumps(machine_groups(runs)))

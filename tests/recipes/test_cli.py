@@ -41,6 +41,9 @@ def test_smoke_run_exits_0_and_leaves_results(smoke_run):
     assert results["epochs_run"] == 2
     assert 0.0 <= results["test"]["accuracy"] <= 1.0
     assert results["seed"] == 0 and results["versions"]["keras"]
+    from kerasreg.recipes.hardware import machine
+
+    assert results["machine"] == machine()  # what the wall time was measured on
     assert results["config"]["data"]["source"] == "synthetic"
     config = json.loads((run_dir / "config.json").read_text())
     assert config["training"]["epochs"] == 2

@@ -1,4 +1,6 @@
-"""`mixed_precision = "auto"`: bfloat16 only where the CPU runs it natively."""
+"""`mixed_precision = "auto"`: bfloat16 only where the CPU runs it natively; the machine record of a run."""
+
+import os
 
 from kerasreg.config import ExperimentConfig, resolve
 from kerasreg.recipes import hardware
@@ -13,6 +15,17 @@ def test_reads_the_bfloat16_flags(tmp_path):
     assert hardware.cpu_bfloat16_support(write_cpuinfo(tmp_path / "a", "avx512f amx_bf16 avx512_bf16")) == ("amx_bf16", "avx512_bf16")
     assert hardware.cpu_bfloat16_support(write_cpuinfo(tmp_path / "b", "avx2 avx512f")) == ()
     assert hardware.cpu_bfloat16_support(str(tmp_path / "missing")) == ()
+
+
+def test_the_machine_record_reads_model_bfloat16_sets_and_gpus(tmp_path):
+    record = hardware.machine(write_cpuinfo(tmp_path / "a", "avx512f avx512_bf16"), gpus=["NVIDIA H200"])
+    assert record["cpu"] == "Some CPU" and record["cpu_bfloat16"] == ["avx512_bf16"]
+    assert record["gpus"] == ["NVIDIA H200"] and 1 <= record["cores"] <= os.cpu_count()
+    assert hardware.describe_machine(record) == f"Some CPU, {record['cores']} cores, avx512_bf16, GPU: NVIDIA H200"
+    bare = hardware.machine(write_cpuinfo(tmp_path / "b", "avx2"), gpus=[])
+    assert hardware.describe_machine(bare) == f"Some CPU, {bare['cores']} cores, no native bfloat16"
+    # Off Linux (no cpuinfo) the model comes from the platform module, never an error.
+    assert hardware.machine(str(tmp_path / "missing"), gpus=[])["cpu"]
 
 
 def auto_config():
