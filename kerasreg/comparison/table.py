@@ -92,13 +92,12 @@ def machine_groups(runs):
 
     A list of ``{"machine": one-line description, or None where the run did
     not record it (runs made before machines were recorded), "runs":
-    [[variant, seed], ...]}``, most runs first.
+    [[variant, seed], ...]}`` (seed-major, as the runs go), most runs first.
     """
     groups = {}
-    for variant, by_seed in runs.items():
-        for seed, results in sorted(by_seed.items()):
-            record = results.get("machine")
-            groups.setdefault(describe_machine(record) if record else None, []).append([variant, seed])
+    for variant, seed in sorted(((v, s) for v, by_seed in runs.items() for s in by_seed), key=lambda r: (r[1], r[0])):
+        record = runs[variant][seed].get("machine")
+        groups.setdefault(describe_machine(record) if record else None, []).append([variant, seed])
     return [{"machine": name, "runs": members} for name, members in
             sorted(groups.items(), key=lambda item: (-len(item[1]), item[0] or ""))]  # fmt: skip
 

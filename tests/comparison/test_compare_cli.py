@@ -71,7 +71,7 @@ def test_the_table_files_have_every_column_and_the_statistics_of_the_runs(compar
     from kerasreg.recipes.hardware import describe_machine, machine
 
     here = describe_machine(machine())
-    assert table["machines"] == [{"machine": here, "runs": [[v, s] for v in rows for s in (0, 1)]}]
+    assert table["machines"] == [{"machine": here, "runs": [[v, s] for s in (0, 1) for v in sorted(rows)]}]
     assert f"All runs on one machine: {here}." in markdown and here in first.stdout
     assert (root / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
