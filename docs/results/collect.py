@@ -1,9 +1,13 @@
 """Copies the evidence of finished comparison runs from ``logs/cifar/`` into ``docs/results/cifar/``.
 
-Small files only: each folder's ``compare.json`` and table files, and each
-finished run's ``results.json`` and ``config.json`` (no checkpoints, models
-or TensorBoard events). Each copy is atomic, as a later ``compare`` reads
-them back. Run from the repository root:
+Small files only: each folder's ``compare.json`` and each finished run's
+``results.json`` and ``config.json`` (no checkpoints, models or TensorBoard
+events). The table files (``comparison.md/.csv/.json/.png``) are then
+written anew from the copied runs by the current code, as ``compare``
+would write them, so they follow from the runs even when a long
+comparison's process started on older code. Each file is written
+atomically, as a later ``compare`` reads them back. Run from the
+repository root:
 
     python docs/results/collect.py
 """
@@ -12,7 +16,8 @@ import glob
 import os
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.comparison.runner import FILES
+from kerasreg.comparison import load_comparison, write_report
+from kerasreg.recipes.run_files import read_json
 
 
 def _copy(source, folder):
@@ -20,18 +25,37 @@ def _copy(source, folder):
         out.write(handle.read())
 
 
+def shipped_comparison(folder_name, recipes="recipes"):
+    """The spec of the ``recipes/cifar-*.toml`` whose results go to ``compare-<name>`` (``folder_name``)."""
+    for path in sorted(glob.glob(os.path.join(recipes, "cifar-*.toml"))):
+        if path.endswith("-tune.toml"):
+            continue
+        spec = load_comparison(path)
+        if f"compare-{spec.name}" == folder_name:
+            return spec
+    raise SystemExit(f"{folder_name}: no comparison file in {recipes}/ has that name")
+
+
 def main(source_root="logs/cifar", target_root="docs/results/cifar"):
     for folder in sorted(glob.glob(os.path.join(source_root, "compare-*"))):
         target = os.path.join(target_root, os.path.basename(folder))
-        for name in ("compare.json", *FILES):
-            if os.path.exists(os.path.join(folder, name)):
-                _copy(os.path.join(folder, name), target)
+        if os.path.exists(os.path.join(folder, "compare.json")):
+            _copy(os.path.join(folder, "compare.json"), target)
         for results in sorted(glob.glob(os.path.join(folder, "*", "seed-*", "results.json"))):
             run = os.path.dirname(results)
             out = os.path.join(target, os.path.relpath(run, folder))
             for name in ("results.json", "config.json"):
                 _copy(os.path.join(run, name), out)
             print("saved", out)
+        spec = shipped_comparison(os.path.basename(folder))
+        runs = {}
+        for variant in spec.variants:
+            for path in glob.glob(os.path.join(target, variant.folder, "seed-*", "results.json")):
+                results = read_json(path)
+                runs.setdefault(variant.name, {})[results["seed"]] = results
+        failed = (read_json(os.path.join(folder, "comparison.json")) or {}).get("failed", [])
+        write_report(target, spec, runs, failed, tensorboard=False)
+        print("table", os.path.join(target, "comparison.md"))
 
 
 if __name__ == "__main__":

@@ -89,9 +89,9 @@ def _collect(root, spec, seeds):
     return runs
 
 
-def write_report(root, spec, runs, failed=()):
+def write_report(root, spec, runs, failed=(), tensorboard=True):
     """``comparison.json/.md/.csv/.png`` in ``root`` from ``runs`` (``{variant: {seed: results}}``), each
-    written atomically; returns the rows."""
+    written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns the rows."""
     from kerasreg.plotting import plot_comparison
 
     rows = summarize(spec, runs)
@@ -108,7 +108,8 @@ def write_report(root, spec, runs, failed=()):
     chart = None
     if any(row["test_accuracy"] for row in rows):
         chart = plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
-    _log_to_tensorboard(root, rows, note, chart)
+    if tensorboard:
+        _log_to_tensorboard(root, rows, note, chart)
     return rows
 
 
