@@ -16,24 +16,14 @@ import glob
 import os
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.comparison import load_comparison, write_report
+from kerasreg.comparison import write_report
+from kerasreg.comparison.spec import find_comparison
 from kerasreg.recipes.run_files import read_json
 
 
 def _copy(source, folder):
     with open(source, "rb") as handle, atomic_write(os.path.join(folder, os.path.basename(source)), "wb", 0o644) as out:
         out.write(handle.read())
-
-
-def shipped_comparison(folder_name, recipes="recipes"):
-    """The spec of the ``recipes/cifar-*.toml`` whose results go to ``compare-<name>`` (``folder_name``)."""
-    for path in sorted(glob.glob(os.path.join(recipes, "cifar-*.toml"))):
-        if path.endswith("-tune.toml"):
-            continue
-        spec = load_comparison(path)
-        if f"compare-{spec.name}" == folder_name:
-            return spec
-    raise SystemExit(f"{folder_name}: no comparison file in {recipes}/ has that name")
 
 
 def main(source_root="logs/cifar", target_root="docs/results/cifar"):
@@ -47,7 +37,10 @@ def main(source_root="logs/cifar", target_root="docs/results/cifar"):
             for name in ("results.json", "config.json"):
                 _copy(os.path.join(run, name), out)
             print("saved", out)
-        spec = shipped_comparison(os.path.basename(folder))
+        found = find_comparison("recipes", os.path.basename(folder), "cifar-*.toml")
+        if found is None:
+            raise SystemExit(f"{os.path.basename(folder)}: no comparison file in recipes/ has that name")
+        _, spec = found
         runs = {}
         for variant in spec.variants:
             for path in glob.glob(os.path.join(target, variant.folder, "seed-*", "results.json")):

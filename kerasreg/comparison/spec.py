@@ -166,6 +166,18 @@ def load_comparison(path, check_config=None):
     return spec
 
 
+def find_comparison(recipes_dir, folder_name, pattern):
+    """``(path, spec)`` of the comparison file (``pattern`` in ``recipes_dir``, tuning spaces left out) whose runs
+    go to ``folder_name`` (``compare-<name>``), or None."""
+    for path in sorted(Path(recipes_dir).glob(pattern)):
+        if path.name.endswith("-tune.toml"):
+            continue
+        spec = load_comparison(path)
+        if f"compare-{spec.name}" == folder_name:
+            return path, spec
+    return None
+
+
 def check_variants(path, spec, config):
     """Builds every variant's config from ``config`` (`ConfigError` on the first bad key or value)."""
     for variant in spec.variants:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kerasreg.comparison import load_comparison, summarize, variant_config
+from kerasreg.comparison import summarize, variant_config
+from kerasreg.comparison.spec import find_comparison
 from kerasreg.comparison.runner import comparison_identity
 from kerasreg.comparison.table import machine_groups
 from kerasreg.config import to_dict
@@ -25,13 +26,9 @@ FOLDERS = sorted((ROOT / "docs" / "results" / "cifar").glob("compare-*"))
 
 
 def _shipped_spec(folder):
-    for path in sorted((ROOT / "recipes").glob("cifar-*.toml")):
-        if path.name.endswith("-tune.toml"):
-            continue
-        spec = load_comparison(path)
-        if f"compare-{spec.name}" == folder.name:
-            return path, spec
-    raise AssertionError(f"{folder} matches no comparison file in recipes/")
+    found = find_comparison(ROOT / "recipes", folder.name, "cifar-*.toml")
+    assert found, f"{folder} matches no comparison file in recipes/"
+    return found
 
 
 def _close(a, b):
