@@ -16,7 +16,7 @@ import glob
 import os
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.comparison import write_report
+from kerasreg.comparison import collect_runs, write_report
 from kerasreg.comparison.spec import find_comparison
 from kerasreg.recipes.run_files import read_json
 
@@ -41,11 +41,7 @@ def main(source_root="logs/cifar", target_root="docs/results/cifar"):
         if found is None:
             raise SystemExit(f"{os.path.basename(folder)}: no comparison file in recipes/ has that name")
         _, spec = found
-        runs = {}
-        for variant in spec.variants:
-            for path in glob.glob(os.path.join(target, variant.folder, "seed-*", "results.json")):
-                results = read_json(path)
-                runs.setdefault(variant.name, {})[results["seed"]] = results
+        runs = collect_runs(target, spec)
         failed = (read_json(os.path.join(folder, "comparison.json")) or {}).get("failed", [])
         write_report(target, spec, runs, failed, tensorboard=False)
         print("table", os.path.join(target, "comparison.md"))

@@ -6,18 +6,29 @@ recipe engine, `summarize` / `markdown` / `csv_text` make the table, and
 distribution).
 """
 
-from kerasreg.comparison.runner import comparison_dir, run_comparison, variant_config, write_report
+from kerasreg.comparison.runner import (
+    ComparisonResult,
+    Report,
+    collect_runs,
+    comparison_dir,
+    run_comparison,
+    variant_config,
+    write_report,
+)
 from kerasreg.comparison.spec import ComparisonSpec, Variant, check_variants, load_comparison
 from kerasreg.comparison.statistics import Interval, PairedDifference, mean_interval, paired_difference
 from kerasreg.comparison.table import METRICS, csv_text, markdown, summarize
 
 __all__ = [
     "METRICS",
+    "ComparisonResult",
     "ComparisonSpec",
     "Interval",
     "PairedDifference",
+    "Report",
     "Variant",
     "check_variants",
+    "collect_runs",
     "comparison_dir",
     "csv_text",
     "load_comparison",

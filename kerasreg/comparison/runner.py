@@ -23,6 +23,7 @@ restarts one interrupted before. Raising ``seeds`` in the file adds runs.
 
 import json
 import os
+from typing import NamedTuple
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.comparison.table import METRICS, csv_text, machine_groups, machines_markdown, markdown, summarize
@@ -79,11 +80,36 @@ def _write_experiment_hparams(root, spec, configs):
     writer.close()
 
 
-def _collect(root, spec, seeds):
+class Report(NamedTuple):
+    """What a comparison's table files hold: the rows and the Markdown body (table and machine note)."""
+
+    rows: list
+    markdown: str
+
+
+class ComparisonResult(NamedTuple):
+    """What `run_comparison` returns: the folder, its report, and the runs that failed."""
+
+    folder: str
+    report: Report
+    failed: list
+
+
+def collect_runs(root, spec, seeds=None):
+    """``{variant: {seed: results}}`` of the finished runs (``results.json``) under ``root``.
+
+    ``seeds``: the seeds to look for; ``None`` takes every ``seed-<s>``
+    folder there (what `docs/results/collect.py` copied).
+    """
     runs = {}
     for variant in spec.variants:
-        for seed in seeds:
-            results = read_json(os.path.join(root, variant.folder, f"seed-{seed}", "results.json"))
+        folder = os.path.join(root, variant.folder)
+        wanted = seeds
+        if wanted is None:
+            names = os.listdir(folder) if os.path.isdir(folder) else []
+            wanted = sorted(int(n[5:]) for n in names if n.startswith("seed-") and n[5:].isdigit())
+        for seed in wanted:
+            results = read_json(os.path.join(folder, f"seed-{seed}", "results.json"))
             if results is not None:
                 runs.setdefault(variant.name, {})[seed] = results
     return runs
@@ -91,7 +117,7 @@ def _collect(root, spec, seeds):
 
 def write_report(root, spec, runs, failed=(), tensorboard=True):
     """``comparison.json/.md/.csv/.png`` in ``root`` from ``runs`` (``{variant: {seed: results}}``), each
-    written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns the rows."""
+    written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns a `Report`."""
     from kerasreg.plotting import plot_comparison
 
     rows = summarize(spec, runs)
@@ -101,8 +127,9 @@ def write_report(root, spec, runs, failed=(), tensorboard=True):
         "metrics": {column: meaning for column, _, meaning in METRICS}, "rows": rows, "machines": groups,
         "failed": list(failed)})  # fmt: skip
     note = machines_markdown(groups, runs)
+    body = markdown(rows) + (f"\n{note}" if note else "")
     with atomic_write(os.path.join(root, "comparison.md")) as handle:
-        handle.write(f"# {spec.name}\n\n{markdown(rows)}" + (f"\n{note}" if note else ""))
+        handle.write(f"# {spec.name}\n\n{body}")
     with atomic_write(os.path.join(root, "comparison.csv")) as handle:
         handle.write(csv_text(rows))
     chart = None
@@ -110,7 +137,7 @@ def write_report(root, spec, runs, failed=(), tensorboard=True):
         chart = plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
     if tensorboard:
         _log_to_tensorboard(root, rows, note, chart)
-    return rows
+    return Report(rows, body)
 
 
 def _log_to_tensorboard(root, rows, note, chart):
@@ -135,7 +162,7 @@ def comparison_identity(base, spec):
 
 
 def run_comparison(recipe, base, spec, *, log=print):
-    """Runs (or continues) a comparison; returns ``(folder, rows)``. See the module docstring."""
+    """Runs (or continues) a comparison; returns a `ComparisonResult`. See the module docstring."""
     root = comparison_dir(base, recipe, spec)
     identity = comparison_identity(base, spec)
     previous = read_json(os.path.join(root, "compare.json"))
@@ -169,9 +196,9 @@ def run_comparison(recipe, base, spec, *, log=print):
                 log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")
                 continue
             log(f"[{done}/{total}] {variant.name} seed {seed}: test accuracy {results['test']['accuracy']:.4f}")
-            write_report(root, spec, _collect(root, spec, seeds), failed)
-    rows = write_report(root, spec, _collect(root, spec, seeds), failed)
-    return root, rows, failed
+            write_report(root, spec, collect_runs(root, spec, seeds), failed)
+    report = write_report(root, spec, collect_runs(root, spec, seeds), failed)
+    return ComparisonResult(root, report, failed)
 
 
 def _flat(config):

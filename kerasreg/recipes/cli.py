@@ -312,12 +312,11 @@ def _compare(recipe, args):
 
     spec = load_comparison(args.file)
     base = comparison_base(recipe, args, spec)
-    root, _, failed = run_comparison(recipe, base, spec)
-    with open(os.path.join(root, "comparison.md")) as handle:
-        table = handle.read().split("\n", 2)[2]  # without its "# name" title
-    print(f"\n{recipe.name} compare: {root}\n\n{table}")
+    result = run_comparison(recipe, base, spec)
+    root = result.folder
+    print(f"\n{recipe.name} compare: {root}\n\n{result.report.markdown}")
     print(f"table: {os.path.join(root, 'comparison.md')} (also .csv, .json; chart: comparison.png)")
-    for failure in failed:
+    for failure in result.failed:
         print(f"failed: {failure['variant']} seed {failure['seed']}: {failure['error']} (rerun to retry)")
 
 

@@ -57,23 +57,21 @@ def describe_machine(record):
     return ", ".join(parts)
 
 
-def gpu_names():
-    """The name of every GPU TensorFlow sees (its device name where TensorFlow does not say)."""
+def _gpu_details():
+    """``(device, details)`` of every GPU TensorFlow sees (details: TensorFlow's dict, maybe empty)."""
     import tensorflow as tf
 
-    return [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-            for gpu in tf.config.list_physical_devices("GPU")]  # fmt: skip
+    return [(gpu, tf.config.experimental.get_device_details(gpu)) for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def gpu_names():
+    """The name of every GPU TensorFlow sees (its device name where TensorFlow does not say)."""
+    return [details.get("device_name", gpu.name) for gpu, details in _gpu_details()]
 
 
 def gpu_compute_capabilities():
     """``(major, minor)`` of every GPU TensorFlow sees (``(0, 0)`` where it does not say)."""
-    import tensorflow as tf
-
-    found = []
-    for gpu in tf.config.list_physical_devices("GPU"):
-        details = tf.config.experimental.get_device_details(gpu)
-        found.append(tuple(details.get("compute_capability") or (0, 0)))
-    return found
+    return [tuple(details.get("compute_capability") or (0, 0)) for _, details in _gpu_details()]
 
 
 def resolve_auto_precision(config, log=print):

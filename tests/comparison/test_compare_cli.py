@@ -65,7 +65,8 @@ def test_the_table_files_have_every_column_and_the_statistics_of_the_runs(compar
                    "epochs", "time s", "params"):  # fmt: skip
         assert header in markdown
     assert "| high-lr | 2 |" in markdown and "baseline" in markdown
-    assert "| high-lr | 2 |" in first.stdout
+    # The command prints the file's table (without its title) as written.
+    assert markdown.split("\n", 2)[2] in first.stdout
 
     # Every run records its machine; the table names the one they shared.
     from kerasreg.recipes.hardware import describe_machine, machine
@@ -74,6 +75,27 @@ def test_the_table_files_have_every_column_and_the_statistics_of_the_runs(compar
     assert table["machines"] == [{"machine": here, "runs": [[v, s] for s in (0, 1) for v in sorted(rows)]}]
     assert f"All runs on one machine: {here}." in markdown and here in first.stdout
     assert (root / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_collect_runs_finds_the_finished_runs_with_or_without_their_seeds(compared, tmp_path):
+    import shutil
+
+    from kerasreg.comparison import collect_runs, load_comparison
+
+    cwd, path, _ = compared
+    spec = load_comparison(path)
+    root = comparison_root(cwd)
+    runs = collect_runs(root, spec, seeds=[0, 1])
+    assert {v: sorted(s) for v, s in runs.items()} == {"low-lr": [0, 1], "high-lr": [0, 1]}
+    assert runs["high-lr"][1] == json.loads((root / "high-lr" / "seed-1" / "results.json").read_text())
+    assert collect_runs(root, spec) == runs  # every seed-<s> folder there
+    assert collect_runs(root, spec, seeds=[1]) == {v: {1: s[1]} for v, s in runs.items()}
+
+    # A run without results.json (interrupted) is not finished; a variant with no folder has no runs.
+    copy = tmp_path / "copy"
+    shutil.copytree(root / "high-lr", copy / "high-lr")
+    (copy / "high-lr" / "seed-0" / "results.json").unlink()
+    assert collect_runs(copy, spec) == {"high-lr": {1: runs["high-lr"][1]}}
 
 
 def test_the_hparams_dashboard_sees_every_run_with_its_variant(compared):
