@@ -178,6 +178,7 @@ def run_comparison(recipe, base, spec, *, log=print):
         write_json_atomic(os.path.join(root, "compare.json"), identity)
 
     failed = []
+    report = None  # the report of the latest write, None while one is owed
     total, done = len(configs), 0
     for seed in seeds:
         for variant in spec.variants:
@@ -194,10 +195,12 @@ def run_comparison(recipe, base, spec, *, log=print):
             except FloatingPointError as error:
                 failed.append({"variant": variant.name, "seed": seed, "error": str(error)})
                 log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")
+                report = None
                 continue
             log(f"[{done}/{total}] {variant.name} seed {seed}: test accuracy {results['test']['accuracy']:.4f}")
-            write_report(root, spec, collect_runs(root, spec, seeds), failed)
-    report = write_report(root, spec, collect_runs(root, spec, seeds), failed)
+            report = write_report(root, spec, collect_runs(root, spec, seeds), failed)
+    if report is None:  # no run finished in this call, or one failed after the last write
+        report = write_report(root, spec, collect_runs(root, spec, seeds), failed)
     return ComparisonResult(root, report, failed)
 
 
