@@ -12,6 +12,13 @@ import sys
 
 COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble")
 EXIT_BAD_INPUT = 2
+# What to run after Ctrl-C to carry on; commands not named have nothing to carry on.
+RESUME_HINTS = {
+    "train": "; continue with --resume RUN_DIR",
+    "tune": "; rerun the same command to continue (finished trials are kept)",
+    "compare": "; rerun the same command to continue (finished runs are kept)",
+    "ensemble": "; rerun the same command to continue (finished members are kept)",
+}
 
 
 class UsageError(Exception):
@@ -317,7 +324,11 @@ def _compare(recipe, args):
     print(f"\n{recipe.name} compare: {root}\n\n{result.report.markdown}")
     print(f"table: {os.path.join(root, 'comparison.md')} (also .csv, .json; chart: comparison.png)")
     for failure in result.failed:
-        print(f"failed: {failure['variant']} seed {failure['seed']}: {failure['error']} (rerun to retry)")
+        print(f"failed: {failure['variant']} seed {failure['seed']}: {failure['error']} (rerun to retry)",
+              file=sys.stderr)
+    if result.failed:  # the table is written but lacks these runs: exit 1 so that scripts can tell
+        return 1
+    return 0
 
 
 def main(recipe, argv=None):
@@ -333,10 +344,11 @@ def main(recipe, argv=None):
             print(f"{parser.prog}: error: unknown command '{argv[0]}'; choose from {', '.join(COMMANDS)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         argv.insert(0, "train")
+    args = None
     try:
         args = parser.parse_args(argv)
-        {"train": _train, "find-lr": _find_lr, "evaluate": _evaluate, "tune": _tune,
-         "compare": _compare, "ensemble": _ensemble}[args.command](recipe, args)
+        code = {"train": _train, "find-lr": _find_lr, "evaluate": _evaluate, "tune": _tune,
+                "compare": _compare, "ensemble": _ensemble}[args.command](recipe, args)
     except (UsageError, ConfigError, DataError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -347,6 +359,6 @@ def main(recipe, argv=None):
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; continue with --resume RUN_DIR", file=sys.stderr)
+        print(f"{parser.prog}: interrupted{RESUME_HINTS.get(getattr(args, 'command', None), '')}", file=sys.stderr)
         return 130
-    return 0
+    return code or 0

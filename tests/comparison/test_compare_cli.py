@@ -156,3 +156,38 @@ def test_a_changed_comparison_in_the_same_folder_is_refused(compared):
     assert result.returncode == 2
     assert "holds a different comparison (variants changed)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+EXPLODING = """
+name = "explode"
+seeds = 1
+preset = "smoke"
+baseline = "fine"
+
+[set]
+"data.synthetic_examples" = 128
+
+[variants.fine]
+"schedule.learning_rate" = 0.01
+
+[variants.explode]
+"schedule.learning_rate" = 1e12
+"""
+
+
+def test_a_run_whose_loss_becomes_nan_is_reported_failed_and_the_rest_finish(tmp_path):
+    path = write_comparison(tmp_path, EXPLODING)
+    result = run_compare(tmp_path, path)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "failed: explode seed 0: the training loss became nan" in result.stderr
+    assert "Traceback" not in result.stderr
+    root = comparison_root(tmp_path, "explode")
+    assert (root / "fine" / "seed-0" / "results.json").is_file()
+    assert not (root / "explode" / "seed-0").exists()  # nothing half-written is left to be mistaken for a run
+    table = json.loads((root / "comparison.json").read_text())
+    assert [(f["variant"], f["seed"]) for f in table["failed"]] == [("explode", 0)]
+    assert {row["variant"]: len(row["seeds"]) for row in table["rows"]} == {"fine": 1, "explode": 0}
+
+    again = run_compare(tmp_path, path)  # the finished run is kept, the failed one is retried
+    assert again.returncode == 1
+    assert "fine seed 0: done already" in again.stdout and "[2/2] explode seed 0\n" in again.stdout

@@ -203,3 +203,22 @@ def test_malformed_tf_config_is_refused_clearly(tmp_path):
     assert "TF_CONFIG=" in result.stderr and "is not a cluster description" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert run_dirs(tmp_path) == []
+
+
+@pytest.mark.parametrize("command, hint", [
+    (["train"], "continue with --resume RUN_DIR"),
+    (["compare", "c.toml"], "rerun the same command to continue (finished runs are kept)"),
+    (["evaluate", "logs/cifar/run"], None),
+])  # fmt: skip
+def test_ctrl_c_says_how_to_carry_on_for_that_command(command, hint, monkeypatch, capsys):
+    from kerasreg.recipes import cli
+    from kerasreg.recipes.cifar import RECIPE
+
+    def interrupted(recipe, args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, f"_{command[0]}", interrupted)
+    assert cli.main(RECIPE, command) == 130
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("python -m kerasreg.recipes.cifar: interrupted")
+    assert message.endswith(hint) if hint else message.endswith("interrupted")
