@@ -95,7 +95,9 @@ def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(),
         toml: Mapping read from a TOML file, or None. A ``[optimizer]`` or
             ``[schedule]`` table replaces the default table whole.
         toml_origin: How to name the file in messages.
-        overrides: ``"section.key=value"`` strings (``--set``).
+        overrides: ``"section.key=value"`` strings (``--set``). One that
+            names another optimizer or schedule starts that table afresh
+            from the ``--set`` values of its section.
         flags: Mapping ``"section.key" -> value`` from direct CLI flags
             (None values are skipped).
 
@@ -112,8 +114,14 @@ def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(),
             values[section] = {}
         for key, value in table.items():
             _apply(values, section, key, value, toml_origin)
-    for text in overrides:
-        section, key, value = parse_assignment(text)
+    assignments = [(text, *parse_assignment(text)) for text in overrides]
+    # As in `with_values`: a --set naming another optimizer or schedule starts
+    # that table afresh (with the other --set keys of the section), since the
+    # old one's arguments would not fit it.
+    for _, section, key, value in assignments:
+        if key == "name" and section in TABLE_SECTIONS and value != values.get(section, {}).get("name"):
+            values[section] = {}
+    for text, section, key, value in assignments:
         _apply(values, section, key, value, f"--set {text}")
     for name, value in (flags or {}).items():
         if value is not None:

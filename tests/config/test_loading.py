@@ -21,6 +21,19 @@ def test_precedence_defaults_toml_set_flags(tmp_path):
     assert to_dict(config)["training"]["epochs"] == 7
 
 
+def test_set_naming_another_schedule_starts_the_table_afresh():
+    base = resolve(ExperimentConfig(), overrides=[
+        "schedule.name=warmup_linear", "schedule.learning_rate=0.4", "schedule.warmup_fraction=0.2"])
+    # The learning rate may come before the name; the old schedule's warmup_fraction is dropped.
+    config = resolve(base, overrides=["schedule.learning_rate=0.1", "schedule.name=cosine"])
+    assert config.schedule == {"name": "cosine", "learning_rate": 0.1}
+    # The same name keeps the table and changes only what is given.
+    config = resolve(base, overrides=["schedule.name=warmup_linear", "schedule.learning_rate=0.1"])
+    assert config.schedule == {"name": "warmup_linear", "learning_rate": 0.1, "warmup_fraction": 0.2}
+    config = resolve(base, overrides=["optimizer.name=adamw"])
+    assert config.optimizer == {"name": "adamw"} and config.schedule == base.schedule
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
