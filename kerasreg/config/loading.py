@@ -115,12 +115,7 @@ def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(),
         for key, value in table.items():
             _apply(values, section, key, value, toml_origin)
     assignments = [(text, *parse_assignment(text)) for text in overrides]
-    # As in `with_values`: a --set naming another optimizer or schedule starts
-    # that table afresh (with the other --set keys of the section), since the
-    # old one's arguments would not fit it.
-    for _, section, key, value in assignments:
-        if key == "name" and section in TABLE_SECTIONS and value != values.get(section, {}).get("name"):
-            values[section] = {}
+    _start_renamed_tables_afresh(values, [(section, value) for _, section, key, value in assignments if key == "name"])
     for text, section, key, value in assignments:
         _apply(values, section, key, value, f"--set {text}")
     for name, value in (flags or {}).items():
@@ -128,6 +123,18 @@ def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(),
             section, key = name.split(".")
             _apply(values, section, key, value, f"--{key.replace('_', '-')}")
     return build(values)
+
+
+def _start_renamed_tables_afresh(tables, names):
+    """Empties each table section (``optimizer``, ``schedule``) given a ``name`` other than its own.
+
+    ``names`` holds ``(section, name)`` pairs; the caller then applies its
+    values, the name among them. The old optimizer's or schedule's
+    arguments would not fit the new one, so a renamed table keeps none.
+    """
+    for section, name in names:
+        if section in TABLE_SECTIONS and name != tables[section].get("name"):
+            tables[section] = {}
 
 
 def key_problem(name, config):
@@ -156,10 +163,7 @@ def with_values(config, values, origin="the given values"):
     with ``origin``).
     """
     tables = to_dict(config)
-    for section in TABLE_SECTIONS:
-        name = values.get(f"{section}.name")
-        if name is not None and name != tables[section].get("name"):
-            tables[section] = {"name": name}
+    _start_renamed_tables_afresh(tables, [(s, values[f"{s}.name"]) for s in TABLE_SECTIONS if f"{s}.name" in values])
     for name, value in values.items():
         section, dot, key = name.partition(".")
         if not dot:
