@@ -3,7 +3,7 @@
 Every stochastic layer derives from `StochasticLayer` and follows one
 convention: ``call(inputs, training=False)``; random in training, and at
 inference too when constructed with ``mc=True`` (or switched on for a whole
-model by `enable_mc`); inverted scaling 1/(1-rate) (Standout excepted, see
+model by `enable_mc`, off by `disable_mc`); inverted scaling 1/(1-rate) (Standout excepted, see
 `AdaptiveDropout`); ``rate=0`` is an exact identity.
 """
 
@@ -13,7 +13,7 @@ from kerasreg.layers.drop_block import DropBlock2D
 from kerasreg.layers.drop_connect import DropConnectConv2D, DropConnectDense
 from kerasreg.layers.ghost_batch_norm import GhostBatchNormalization
 from kerasreg.layers.mc_dropout import MCDropout
-from kerasreg.layers.mc_mode import enable_mc
+from kerasreg.layers.mc_mode import disable_mc, enable_mc
 from kerasreg.layers.multi_sample_dropout import MultiSampleDropout
 from kerasreg.layers.scheduled_dropout import ScheduledDropout
 from kerasreg.layers.stochastic_depth import StochasticDepth, drop_path_rates
@@ -31,6 +31,7 @@ __all__ = [
     "ScheduledDropout",
     "StochasticDepth",
     "StochasticLayer",
+    "disable_mc",
     "drop_path_rates",
     "enable_mc",
 ]

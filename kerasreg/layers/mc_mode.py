@@ -1,4 +1,4 @@
-"""`enable_mc`: a copy of a model whose dropout layers sample at inference."""
+"""`enable_mc` / `disable_mc`: a copy of a model whose dropout layers do / do not sample at inference."""
 
 import keras
 
@@ -52,18 +52,51 @@ def _is_stochastic_config(node):
     return isinstance(cls, type) and issubclass(cls, StochasticLayer)
 
 
-def _switch_on(node):
-    """Walks a serialized model and turns every stochastic layer's MC mode on."""
+def _switch(node, on):
+    """Walks a serialized model and sets every stochastic layer's MC mode to ``on``.
+
+    Switching on also turns Keras dropouts into `MCDropout`; switching off
+    leaves them alone, as they never sample at inference.
+    """
     if isinstance(node, dict):
-        if any(_is_keras_layer_config(node, name) for name in _KERAS_DROPOUTS):
+        if on and any(_is_keras_layer_config(node, name) for name in _KERAS_DROPOUTS):
             _as_mc_dropout(node)
         elif _is_stochastic_config(node):
-            node["config"]["mc"] = True
+            node["config"]["mc"] = on
         for value in node.values():
-            _switch_on(value)
+            _switch(value, on)
     elif isinstance(node, list):
         for value in node:
-            _switch_on(value)
+            _switch(value, on)
+
+
+def _copy_with_mc(model, on, caller):
+    """A copy of ``model`` (same weights, same compile config) with MC mode ``on``."""
+    if not isinstance(model, keras.Model):
+        raise ValueError(
+            "Invalid value received for argument `model`. Expected a keras.Model. "
+            f"Received: model={model!r}"
+        )
+    if not model.built:
+        raise ValueError(
+            f"{caller} needs a built model; build or call '{model.name}' first."
+        )
+    config = keras.saving.serialize_keras_object(model)
+    _switch(config, on)
+    try:
+        copy = keras.saving.deserialize_keras_object(config)
+    except Exception as error:  # noqa: BLE001 - re-raised with the cause
+        raise ValueError(
+            f"{caller} could not rebuild model '{model.name}' from its config "
+            f"({type(error).__name__}: {error}). Subclassed models need a "
+            "get_config/from_config that round-trips."
+        ) from error
+    copy.set_weights(model.get_weights())
+    if model.compiled:
+        compile_config = model.get_compile_config()
+        if compile_config:
+            copy.compile_from_config(compile_config)
+    return copy
 
 
 def enable_mc(model):
@@ -98,28 +131,35 @@ def enable_mc(model):
     >>> bool((mc_model.predict(x, verbose=0) != 1).any())
     True
     """
-    if not isinstance(model, keras.Model):
-        raise ValueError(
-            "Invalid value received for argument `model`. Expected a keras.Model. "
-            f"Received: model={model!r}"
-        )
-    if not model.built:
-        raise ValueError(
-            f"enable_mc needs a built model; build or call '{model.name}' first."
-        )
-    config = keras.saving.serialize_keras_object(model)
-    _switch_on(config)
-    try:
-        copy = keras.saving.deserialize_keras_object(config)
-    except Exception as error:  # noqa: BLE001 - re-raised with the cause
-        raise ValueError(
-            f"enable_mc could not rebuild model '{model.name}' from its config "
-            f"({type(error).__name__}: {error}). Subclassed models need a "
-            "get_config/from_config that round-trips."
-        ) from error
-    copy.set_weights(model.get_weights())
-    if model.compiled:
-        compile_config = model.get_compile_config()
-        if compile_config:
-            copy.compile_from_config(compile_config)
-    return copy
+    return _copy_with_mc(model, True, "enable_mc")
+
+
+def disable_mc(model):
+    """Returns a copy of ``model`` (same weights) whose dropout is deterministic at inference.
+
+    The inverse of `enable_mc`: every kerasreg `StochasticLayer` in the copy
+    has ``mc=False``, so at inference it takes its deterministic path (for
+    `MCDropout`, exactly Keras's `Dropout`: the identity). Use it to score a
+    model trained with ``mc=True`` layers without sampling, e.g. the
+    "without MC" half of an MC evaluation. Keras dropouts are left as they
+    are; the original model is untouched; a compiled model's copy is
+    compiled with the same configuration (a fresh optimizer).
+
+    Args:
+        model: A built, serializable Keras model (see `enable_mc`).
+
+    Returns:
+        A new Keras model.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> from kerasreg.layers import MCDropout, disable_mc
+    >>> model = keras.Sequential([keras.Input((4,)), MCDropout(0.5, seed=0)])
+    >>> x = np.ones((1, 4), "float32")
+    >>> bool((model.predict(x, verbose=0) != 1).any())
+    True
+    >>> bool((disable_mc(model).predict(x, verbose=0) == 1).all())
+    True
+    """
+    return _copy_with_mc(model, False, "disable_mc")

@@ -1,4 +1,4 @@
-"""`enable_mc`: a copy in which dropout samples at inference, and nothing else changes."""
+"""`enable_mc` / `disable_mc`: a copy in which dropout does / does not sample at inference, and nothing else changes."""
 
 import keras
 import numpy as np
@@ -12,6 +12,7 @@ from kerasreg.layers import (
     GhostBatchNormalization,
     MCDropout,
     StochasticDepth,
+    disable_mc,
     enable_mc,
 )
 
@@ -92,3 +93,31 @@ def test_mc_copy_of_nested_model():
     outer = keras.Model(inputs, inner(inputs))
     out = ops.convert_to_numpy(enable_mc(outer)(np.ones((200, 4), "float32")))
     assert 0.4 < (out == 0).mean() < 0.6
+
+
+def test_disable_mc_undoes_enable_mc_and_leaves_the_original_sampling():
+    model = _model()
+    x = np.random.default_rng(1).normal(size=(16, 8, 8, 3)).astype("float32")
+    deterministic = model.predict(x, verbose=0)
+    mc_model = enable_mc(model)
+    assert not np.allclose(mc_model.predict(x, verbose=0), deterministic)
+
+    off = disable_mc(mc_model)
+    assert not any(getattr(layer, "mc", False) for layer in off.layers)
+    for a, b in zip(off.get_weights(), mc_model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # Keras dropouts came back as MCDropout(mc=False): the identity at inference, as they were.
+    np.testing.assert_allclose(off.predict(x, verbose=0), deterministic, rtol=1e-6, atol=1e-6)
+    # The MC copy it was made from still samples.
+    assert not np.allclose(mc_model.predict(x, verbose=0), mc_model.predict(x, verbose=0))
+
+
+def test_disable_mc_of_a_model_built_with_mc_layers():
+    layer = MCDropout(0.5, seed=0)  # mc=True by default: samples at inference as built
+    model = keras.Sequential([keras.Input((64,)), layer])
+    x = np.ones((8, 64), "float32")
+    assert 0.3 < (model.predict(x, verbose=0) == 0).mean() < 0.7
+    np.testing.assert_array_equal(disable_mc(model).predict(x, verbose=0), x)
+    assert layer.mc
+    with pytest.raises(ValueError, match="disable_mc needs a built model"):
+        disable_mc(keras.Sequential([keras.layers.Dense(2)]))

@@ -33,6 +33,41 @@ def runs(tmp_path_factory):
     return cwd, dropout, plain
 
 
+def test_a_run_whose_dropout_samples_at_inference_is_scored_with_mc_off(tmp_path):
+    # The `mc` variant trains MCDropout layers that sample at inference, so
+    # the run's own test score is one random sample; "deterministic" must not be.
+    run = train(tmp_path, "mc", "--set", "regularization.dropout=mc", "--set", "regularization.dropout_rate=0.5")
+    reports = []
+    for _ in range(2):
+        result = cli(tmp_path, "evaluate", str(run), "--mc-samples", "4")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "deterministic scores with MC off in" in result.stdout
+        reports.append(json.loads((run / "evaluation-mc.json").read_text()))
+    assert reports[0]["deterministic"] == reports[1]["deterministic"]
+    assert reports[0]["deterministic"]["nll"] != pytest.approx(reports[0]["mc"]["nll"], rel=1e-4)
+
+    # The reference: the same model with its MCDropout layers replaced by the identity.
+    import keras
+
+    from kerasreg.layers import MCDropout
+    from kerasreg.recipes import engine
+    from kerasreg.recipes.cifar import RECIPE
+    from kerasreg.recipes.cli import _config_of_run
+
+    config = _config_of_run(str(run))
+    prepared = engine.prepare(config, RECIPE)
+    model = keras.models.load_model(run / "model.keras")
+    identity = keras.models.clone_model(
+        model, clone_function=lambda layer: keras.layers.Identity() if isinstance(layer, MCDropout)
+        else layer.__class__.from_config(layer.get_config()))  # fmt: skip
+    identity.set_weights(model.get_weights())
+    assert sum(isinstance(layer, MCDropout) for layer in model._flatten_layers()) > 0
+    labels, probabilities = engine._test_predictions(identity, prepared.test, prepared.one_hot)
+    reference = engine.prediction_scores(probabilities, labels)
+    for name in ("accuracy", "nll", "brier", "ece"):
+        assert reports[0]["deterministic"][name] == pytest.approx(reference[name], rel=1e-5, abs=1e-7), name
+
+
 def test_mc_scores_differ_from_the_deterministic_ones_which_match_the_run(runs):
     cwd, dropout, _ = runs
     result = cli(cwd, "evaluate", str(dropout), "--mc-samples", "8")
