@@ -4,9 +4,8 @@ Reports accuracy, NLL, Brier score and ECE of the deterministic model (MC
 off, `kerasreg.layers.disable_mc`, where the run's layers sample at
 inference as trained) and of the MC predictive mean
 (`kerasreg.uncertainty.mc_predict`, the run's dropout layers sampling at
-inference), plus the mean predictive entropy
-and mutual information; draws a reliability diagram of each; and writes,
-in the run directory:
+inference), plus the mean predictive entropy and mutual information; draws
+a reliability diagram of each; and writes, in the run directory:
 
 - ``evaluation-mc.json`` (atomically);
 - ``reliability.png`` and ``reliability-mc.png``;
@@ -44,21 +43,19 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
     """Scores ``model`` (a run's loaded model) with and without MC sampling; writes the files; returns the report."""
     import tensorflow as tf
 
+    from kerasreg.layers import disable_mc
     from kerasreg.reporting.tensorboard import png_to_image
     from kerasreg.uncertainty import mc_predict, plot_reliability_diagram
 
-    from kerasreg.layers import disable_mc
-
+    evaluated = engine.evaluation_model(model, config)
     # A model trained with layers that sample at inference (the `mc`
     # dropout variant) would score one random sample as "deterministic";
     # its MC-off copy gives the deterministic half of the comparison.
     sampling = _sampling_at_inference(model)
-    deterministic = disable_mc(model) if sampling else model
+    deterministic = engine.evaluation_model(disable_mc(model), config) if sampling else evaluated
     if sampling:
         log(f"deterministic scores with MC off in {', '.join(sampling)} (they sample at inference as trained)")
-    labels, probabilities = engine._test_predictions(
-        engine.evaluation_model(deterministic, config), prepared.test, prepared.one_hot)
-    evaluated = engine.evaluation_model(model, config)
+    labels, probabilities = engine._test_predictions(deterministic, prepared.test, prepared.one_hot)
     images = np.concatenate([np.asarray(x) for x, _ in prepared.test])
     stochastic = _stochastic_layers(model)
     if not stochastic:
