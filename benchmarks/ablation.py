@@ -62,11 +62,9 @@ TEST_TIME_ROWS = [
 
 
 def preset_epochs(data):
-    from kerasreg.recipes.cifar import RECIPE
-    from kerasreg.recipes.cli import build_parser, resolve_config
+    from kerasreg.recipes.cifar import EXPERIMENT
 
-    argv = ["train", "--preset", "cpu", "--data", data]
-    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(argv), log=lambda *_: None).training.epochs
+    return EXPERIMENT.resolve({"data.source": data}, preset="cpu", log=lambda *_: None).training.epochs
 
 
 def speed_ratio(args, assignments, logdir):

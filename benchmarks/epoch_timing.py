@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 
-from kerasreg.recipes import hardware  # noqa: E402
+from kerasreg.engine import hardware  # noqa: E402
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -108,14 +108,11 @@ def parse_run_arguments(parser, argv):
 
 def cpu_preset_config(args, logdir, *assignments):
     """The cpu preset resolved as ``python -m kerasreg.recipes.cifar`` would, on ``args.examples`` images."""
-    from kerasreg.recipes.cifar import RECIPE
-    from kerasreg.recipes.cli import build_parser, resolve_config
+    from kerasreg.recipes.cifar import EXPERIMENT
 
-    argv = ["train", "--preset", "cpu", "--data", args.data, "--epochs", str(args.epochs), "--logdir", logdir,
-            "--set", f"data.train_subset={args.examples}"]  # fmt: skip
-    for assignment in [*assignments, *args.set]:
-        argv += ["--set", assignment]
-    config = resolve_config(RECIPE, build_parser(RECIPE).parse_args(argv), log=lambda *_: None)
+    values = {"data.source": args.data, "logging.logdir": logdir, "data.train_subset": args.examples}
+    config = EXPERIMENT.resolve(values, epochs=args.epochs, preset="cpu", overrides=[*assignments, *args.set],
+                                log=lambda *_: None)
     if config.data.source == "synthetic":
         config.data.synthetic_examples = args.examples
     return config
@@ -123,10 +120,10 @@ def cpu_preset_config(args, logdir, *assignments):
 
 def train_with_timer(config):
     """A variant for `interleaved`: `engine.train` on ``config``, timed by the given `EpochTimer`."""
-    from kerasreg.recipes import engine
-    from kerasreg.recipes.cifar import RECIPE
+    from kerasreg import engine
+    from kerasreg.recipes.cifar import EXPERIMENT
 
     def run(timer):
-        engine.train(config, RECIPE, log=lambda *_: None, callbacks=[timer])
+        engine.train(config, EXPERIMENT, log=lambda *_: None, callbacks=[timer])
 
     return run

@@ -9,7 +9,7 @@ Both variants train the same model (the engine's, built and compiled by
 `engine.prepare` from the cpu preset) on the same training split, with
 the same validation split evaluated every epoch:
 
-- ``engine``: `kerasreg.recipes.engine.train`, everything it does per epoch
+- ``engine``: `kerasreg.engine.train`, everything it does per epoch
   (its seeded pipeline with per-batch reseeded augmentation, the NaN check,
   the checkpoint of weights, optimizer and seed states, the summary);
   TensorBoard off (`benchmarks/tensorboard_overhead.py` measures that).
@@ -34,15 +34,15 @@ from epoch_timing import commit, cpu_preset_config, interleaved, machine, parse_
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kerasreg.recipes import engine  # noqa: E402
-from kerasreg.recipes.cifar import RECIPE  # noqa: E402
+from kerasreg import engine  # noqa: E402
+from kerasreg.recipes.cifar import EXPERIMENT  # noqa: E402
 
 TARGET = 0.97
 
 
 def run_plain(config):
     def run(timer):
-        prepared = engine.prepare(config, RECIPE)  # the same model, compiled the same way
+        prepared = engine.prepare(config, EXPERIMENT)  # the same model, compiled the same way
         data = prepared.dataset
         x_train, y_train, x_val, y_val = engine.training_arrays(config, data)
         pixels = config.data.translate_pixels

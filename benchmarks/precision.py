@@ -5,7 +5,7 @@ Run from the repository root (by hand; CI never runs it)::
     python benchmarks/precision.py --data ../shared/data/cifar10-jpeg.tar.gz
     python benchmarks/precision.py --quick
 
-Each variant is `kerasreg.recipes.engine.train` on the cpu preset with only
+Each variant is `kerasreg.engine.train` on the cpu preset with only
 ``training.mixed_precision`` and ``model.activation`` changed (every pair of
 ``--policies`` and ``--activations``). Reported: median steady-state epoch
 time (first epoch left out) over interleaved rounds, and the speed-up over

@@ -51,13 +51,13 @@ def main(argv=None):
     import keras
     import tensorflow as tf
 
-    from kerasreg.recipes import engine
-    from kerasreg.recipes.cifar import RECIPE
+    from kerasreg import engine
+    from kerasreg.recipes.cifar import EXPERIMENT
 
     with tempfile.TemporaryDirectory() as logdir:
         settings = types.SimpleNamespace(data="synthetic", examples=512, epochs=3, set=args.set)
         config = cpu_preset_config(settings, logdir)
-        prepared = engine.prepare(config, RECIPE)
+        prepared = engine.prepare(config, EXPERIMENT)
     model, batch = prepared.model, config.training.batch_size
     x, y = next(iter(prepared.train))
 

@@ -5,7 +5,7 @@ Run from the repository root (by hand; CI never runs it)::
     python benchmarks/tensorboard_overhead.py --data ../shared/data/cifar10-jpeg.tar.gz
     python benchmarks/tensorboard_overhead.py --quick     # synthetic data, a smoke check
 
-Both variants are `kerasreg.recipes.engine.train` on the cpu preset, the
+Both variants are `kerasreg.engine.train` on the cpu preset, the
 same config except ``logging.tensorboard``: on, the run writes Keras's
 per-epoch scalars, the learning rate of every step, the generalization gap
 and HParams (the schedule image and HParams at the start, the confusion

@@ -62,16 +62,15 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=256, help="synthetic examples (data.synthetic_examples)")
     args = parser.parse_args(argv)
 
-    from kerasreg.recipes.cifar import RECIPE
-    from kerasreg.recipes.cli import build_parser, resolve_config
+    from kerasreg.recipes.cifar import EXPERIMENT
     from kerasreg.tuning import load_space, run_search
 
     with tempfile.TemporaryDirectory() as root:
         space_path = Path(root) / "space.toml"
         space_path.write_text(SPACE)
-        cli = ["tune", "--space", str(space_path), "--preset", "smoke", "--logdir", root,
-               "--set", "regularization.dropout_placement=blocks", "--set", f"data.synthetic_examples={args.examples}"]
-        config = resolve_config(RECIPE, build_parser(RECIPE).parse_args(cli), log=lambda *_: None, derive_schedule=False)
+        values = {"logging.logdir": root, "regularization.dropout_placement": "blocks",
+                  "data.synthetic_examples": args.examples}
+        config = EXPERIMENT.resolve(values, preset="smoke", derive_schedule=False, log=lambda *_: None)
         space = load_space(space_path, config)
         ends, memory = [], []
 
@@ -80,7 +79,7 @@ def main(argv=None):
             memory.append(rss_mb())
 
         start = time.perf_counter()
-        search_root, results = run_search(RECIPE, config, space, kind="random", max_trials=args.trials,
+        search_root, results = run_search(EXPERIMENT, config, space, kind="random", max_trials=args.trials,
                                           log=lambda *_: None, trial_end_hook=hook)  # fmt: skip
         total = time.perf_counter() - start
         fits = [json.loads((Path(search_root) / f"trial-{t['trial_id']}" / "trial.json").read_text())["seconds"]

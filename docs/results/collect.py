@@ -18,7 +18,7 @@ import os
 from kerasreg.atomic_files import atomic_write
 from kerasreg.comparison import collect_runs, write_report
 from kerasreg.comparison.spec import find_comparison
-from kerasreg.recipes.run_files import read_json
+from kerasreg.engine.run_files import read_json
 
 
 def _copy(source, folder):

@@ -1,6 +1,6 @@
 """`run_comparison`: every variant x seed as a normal run, then the table, its files and the chart.
 
-Layout under ``<logdir>/<recipe>/compare-<name>/``:
+Layout under ``<logdir>/<experiment>/compare-<name>/``:
 
 - ``<variant>/seed-<s>/``: a complete run (the engine's ``train``), with
   TensorBoard scalars and HParams: the run's whole config plus
@@ -15,6 +15,10 @@ Layout under ``<logdir>/<recipe>/compare-<name>/``:
 - ``compare.json``: what the folder holds (variants and base config), so a
   rerun with a changed file is refused instead of mixing results.
 
+Before the first run every variant's config is built and checked: a value
+the model ignores, or two variants that would train the same model the
+same way, stop the comparison with the key named (`kerasreg.engine.noops`).
+
 Runs go seed-major (seed 0 of every variant, then seed 1, ...), so an
 interrupted comparison is balanced. Rerunning skips finished runs
 (``results.json``), resumes a run interrupted after a checkpoint, and
@@ -26,17 +30,18 @@ import os
 from typing import NamedTuple
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.comparison.table import METRICS, csv_text, machine_groups, machines_markdown, markdown, summarize
+from kerasreg.comparison.spec import check_variants
+from kerasreg.comparison.table import csv_text, metrics_of, machine_groups, machines_markdown, markdown, summarize
 from kerasreg.config import ConfigError, to_dict, with_values
-from kerasreg.recipes import engine
-from kerasreg.recipes.run_files import read_json, write_json_atomic
+from kerasreg import engine
+from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 
 FILES = ("comparison.json", "comparison.md", "comparison.csv", "comparison.png")
 
 
-def comparison_dir(config, recipe, spec):
-    return os.path.join(config.logging.logdir, recipe.name, f"compare-{spec.name}")
+def comparison_dir(config, task, spec):
+    return os.path.join(config.logging.logdir, task.name, f"compare-{spec.name}")
 
 
 def variant_config(base, variant, seed):
@@ -115,32 +120,33 @@ def collect_runs(root, spec, seeds=None):
     return runs
 
 
-def write_report(root, spec, runs, failed=(), tensorboard=True):
+def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy"):
     """``comparison.json/.md/.csv/.png`` in ``root`` from ``runs`` (``{variant: {seed: results}}``), each
     written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns a `Report`."""
     from kerasreg.plotting import plot_comparison
 
-    rows = summarize(spec, runs)
+    rows = summarize(spec, runs, metric=metric)
     groups = machine_groups(runs)
     write_json_atomic(os.path.join(root, "comparison.json"), {
         "comparison": spec.name, "baseline": spec.baseline, "seeds_requested": spec.seeds,
-        "metrics": {column: meaning for column, _, meaning in METRICS}, "rows": rows, "machines": groups,
+        "metric": metric, "metrics": {column: meaning for column, _, meaning in metrics_of(metric)}, "rows": rows,
+        "machines": groups,
         "failed": list(failed)})  # fmt: skip
     note = machines_markdown(groups, runs)
-    body = markdown(rows) + (f"\n{note}" if note else "")
+    body = markdown(rows, metric=metric) + (f"\n{note}" if note else "")
     with atomic_write(os.path.join(root, "comparison.md")) as handle:
         handle.write(f"# {spec.name}\n\n{body}")
     with atomic_write(os.path.join(root, "comparison.csv")) as handle:
-        handle.write(csv_text(rows))
+        handle.write(csv_text(rows, metric=metric))
     chart = None
-    if any(row["test_accuracy"] for row in rows):
+    if metric == "accuracy" and any(row["test_accuracy"] for row in rows):
         chart = plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
     if tensorboard:
-        _log_to_tensorboard(root, rows, note, chart)
+        _log_to_tensorboard(root, rows, note, chart, metric)
     return Report(rows, body)
 
 
-def _log_to_tensorboard(root, rows, note, chart):
+def _log_to_tensorboard(root, rows, note, chart, metric):
     import tensorflow as tf
 
     from kerasreg.reporting.tensorboard import png_to_image
@@ -148,7 +154,8 @@ def _log_to_tensorboard(root, rows, note, chart):
     finished = sum(len(row["seeds"]) for row in rows)
     writer = tf.summary.create_file_writer(root)
     with writer.as_default():
-        tf.summary.text("comparison/table", markdown(rows) + (f"\n{note}" if note else ""), step=finished)
+        tf.summary.text("comparison/table", markdown(rows, metric=metric) + (f"\n{note}" if note else ""),
+                        step=finished)  # fmt: skip
         if chart is not None:
             with open(chart, "rb") as handle:
                 tf.summary.image("comparison/chart", png_to_image(handle.read()), step=finished)
@@ -161,9 +168,32 @@ def comparison_identity(base, spec):
     return json.loads(json.dumps(identity))
 
 
-def run_comparison(recipe, base, spec, *, log=print):
+def comparison_base(task, spec, *, preset=None, config_file=None, overrides=(), flags=None, origin=None, log=print):
+    """The base config of a comparison: the spec's preset, experiment file and ``[set]``; the caller's wins.
+
+    ``preset``/``config_file``/``overrides``/``flags`` are what the caller
+    adds (the command line's); each variant's values go on top per run
+    (`variant_config`). Every variant is checked against the result.
+    """
+    shared = [f"{k}={json.dumps(v)}" for k, v in spec.shared.items()]
+    base = engine.resolve_config(task, preset=preset or spec.preset, config_file=config_file or spec.config,
+                                 overrides=shared + list(overrides), flags=flags, log=log, derive_schedule=False)  # fmt: skip
+    check_variants(origin or spec.name, spec, base)
+    return base
+
+
+def check_comparison(task, configs, spec, log=print):
+    """Builds every variant's model and refuses silent no-ops and variants that train the same."""
+    dataset = task.load_data(next(iter(configs.values())))
+    engine.check_variant_noops(task, configs, {v.name: v.values for v in spec.variants}, dataset)
+    engine.check_distinct(task, configs, dataset)
+    log(f"checked {len(configs)} variants: each changes the model or its training")
+
+
+def run_comparison(task, base, spec, *, log=print):
     """Runs (or continues) a comparison; returns a `ComparisonResult`. See the module docstring."""
-    root = comparison_dir(base, recipe, spec)
+    root = comparison_dir(base, task, spec)
+    metric = task.objective_for(base).metric
     identity = comparison_identity(base, spec)
     previous = read_json(os.path.join(root, "compare.json"))
     if previous is not None and previous != identity:
@@ -172,6 +202,7 @@ def run_comparison(recipe, base, spec, *, log=print):
                           "rename it (name = ...) or delete that folder")  # fmt: skip
     seeds = [base.training.seed + i for i in range(spec.seeds)]
     configs = {(v.name, s): variant_config(base, v, s) for s in seeds for v in spec.variants}  # all checked first
+    check_comparison(task, {v.name: configs[(v.name, seeds[0])] for v in spec.variants}, spec, log)
     os.makedirs(root, exist_ok=True)
     if previous is None:
         _write_experiment_hparams(root, spec, [configs[(v.name, seeds[0])] for v in spec.variants])
@@ -191,16 +222,17 @@ def run_comparison(recipe, base, spec, *, log=print):
             config = configs[(variant.name, seed)]
             hparams = {**_flat(config), "variant": variant.name}
             try:
-                _, results = engine.train_into(run_dir, config, recipe, hparams=hparams, log=log)
+                _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log, check_noops=False)
             except FloatingPointError as error:
                 failed.append({"variant": variant.name, "seed": seed, "error": str(error)})
                 log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")
                 report = None
                 continue
-            log(f"[{done}/{total}] {variant.name} seed {seed}: test accuracy {results['test']['accuracy']:.4f}")
-            report = write_report(root, spec, collect_runs(root, spec, seeds), failed)
+            score = results["test"].get(metric, results["objective"]["best"])
+            log(f"[{done}/{total}] {variant.name} seed {seed}: test {metric} {score:.4f}")
+            report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric)
     if report is None:  # no run finished in this call, or one failed after the last write
-        report = write_report(root, spec, collect_runs(root, spec, seeds), failed)
+        report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric)
     return ComparisonResult(root, report, failed)
 
 

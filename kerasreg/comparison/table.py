@@ -5,19 +5,33 @@ import io
 import math
 
 from kerasreg.comparison.statistics import mean_interval, paired_difference
-from kerasreg.recipes.hardware import describe_machine
+from kerasreg.engine.hardware import describe_machine
 
-# (column, how to read it from a run's results.json, what it means)
-METRICS = (
-    ("test_accuracy", lambda r: r["test"]["accuracy"], "test accuracy"),
-    ("gap_accuracy", lambda r: r["train"]["accuracy"] - r["validation"]["accuracy"], "train - val accuracy"),
-    ("gap_loss", lambda r: r["validation"]["loss"] - r["train"]["loss"], "val - train loss"),
-    ("test_nll", lambda r: r["test"]["nll"], "test NLL"),
-    ("test_brier", lambda r: r["test"]["brier"], "test Brier score"),
-    ("test_ece", lambda r: r["test"]["ece"], "test ECE (15 bins)"),
-    ("epochs", lambda r: r["epochs_run"], "epochs run"),
-    ("wall_seconds", lambda r: r["wall_time_seconds"], "training seconds"),
-)
+
+
+def metrics_of(metric="accuracy"):
+    """The table's columns when runs are compared on ``metric`` (the experiment's objective, ``val_`` dropped).
+
+    Each is ``(column, how to read it from a run's results.json, what it
+    means)``; the first is the compared metric on the test set.
+    """
+    columns = [(f"test_{metric}", lambda r: r["test"][metric], f"test {metric}")]
+    if metric != "loss":
+        columns.append((f"gap_{metric}", lambda r: r["train"][metric] - r["validation"][metric],
+                        f"train - val {metric}"))  # fmt: skip
+    columns += [
+        ("gap_loss", lambda r: r["validation"]["loss"] - r["train"]["loss"], "val - train loss"),
+        ("test_nll", lambda r: r["test"]["nll"], "test NLL"),
+        ("test_brier", lambda r: r["test"]["brier"], "test Brier score"),
+        ("test_ece", lambda r: r["test"]["ece"], "test ECE (15 bins)"),
+        ("epochs", lambda r: r["epochs_run"], "epochs run"),
+        ("wall_seconds", lambda r: r["wall_time_seconds"], "training seconds"),
+    ]
+    return tuple(columns)
+
+
+# The columns of classification experiments compared on accuracy (the recipes).
+METRICS = metrics_of("accuracy")
 
 
 def _metric(results, read):
@@ -28,7 +42,7 @@ def _metric(results, read):
     return value
 
 
-def summarize(spec, runs, confidence=0.95):
+def summarize(spec, runs, confidence=0.95, metric="accuracy"):
     """One row per variant (in the spec's order) from ``runs``: ``{variant: {seed: results}}``.
 
     Every metric gets its mean and t-interval over the variant's seeds; the
@@ -36,12 +50,13 @@ def summarize(spec, runs, confidence=0.95):
     seeds both have, with its interval and the paired t-test's p-value.
     """
     baseline = runs.get(spec.baseline, {})
+    columns = metrics_of(metric)
     rows = []
     for variant in spec.variants:
         by_seed = runs.get(variant.name, {})
         row = {"variant": variant.name, "values": variant.values, "seeds": sorted(by_seed),
                "baseline": variant.name == spec.baseline}  # fmt: skip
-        for column, read, _ in METRICS:
+        for column, read, _ in columns:
             values = [v for v in (_metric(by_seed[s], read) for s in sorted(by_seed)) if math.isfinite(v)]
             interval = mean_interval(values, confidence) if values else None
             row[column] = None if interval is None else {
@@ -51,7 +66,7 @@ def summarize(spec, runs, confidence=0.95):
         shared = sorted(set(by_seed) & set(baseline))
         row["difference"] = None
         if shared and variant.name != spec.baseline:
-            read = METRICS[0][1]
+            read = columns[0][1]
             result = paired_difference([_metric(by_seed[s], read) for s in shared],
                                        [_metric(baseline[s], read) for s in shared], confidence)  # fmt: skip
             row["difference"] = {"mean": result.difference.mean, "low": result.difference.low,
@@ -74,15 +89,15 @@ def _plus_minus(cell, digits=4, scale=1.0):
     return f"{mean:.{digits}f} ± {(cell['high'] - cell['low']) / 2 * scale:.{digits}f}"
 
 
-def _difference(row):
+def _difference(row, scale=100.0, digits=2):
     cell = row["difference"]
     if row["baseline"]:
         return "baseline", ""
     if cell is None:
         return "-", "-"
-    points = f"{cell['mean'] * 100:+.2f}"
+    points = f"{cell['mean'] * scale:+.{digits}f}"
     if not math.isnan(cell["low"]):
-        points += f" [{cell['low'] * 100:+.2f}, {cell['high'] * 100:+.2f}]"
+        points += f" [{cell['low'] * scale:+.{digits}f}, {cell['high'] * scale:+.{digits}f}]"
     p = "-" if math.isnan(cell["p_value"]) else f"{cell['p_value']:.3g}"
     return points, p
 
@@ -138,27 +153,35 @@ def machines_markdown(groups, runs):
     return "\n".join(lines) + "\n"
 
 
-def markdown(rows, confidence=0.95):
-    """The table as Markdown (accuracy in %, differences in percentage points)."""
+def markdown(rows, confidence=0.95, metric="accuracy"):
+    """The table as Markdown (accuracy in %, differences in percentage points; other metrics as they are)."""
     level = f"{confidence:.0%}"
-    header = ["variant", "seeds", f"test acc % (± {level} CI)", f"Δ vs baseline, pts [{level} CI]", "p (paired t)",
-              "gap acc", "gap loss", "NLL", "Brier", "ECE", "epochs", "time s", "params"]  # fmt: skip
+    percent = metric == "accuracy"
+    short = "acc" if percent else metric
+    header = ["variant", "seeds", f"test {short}{' %' if percent else ''} (± {level} CI)",
+              f"Δ vs baseline{', pts' if percent else ''} [{level} CI]", "p (paired t)"]  # fmt: skip
+    if metric != "loss":
+        header.append(f"gap {short}")
+    header += ["gap loss", "NLL", "Brier", "ECE", "epochs", "time s", "params"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
-        difference, p = _difference(row)
-        cells = [row["variant"], str(len(row["seeds"])), _plus_minus(row["test_accuracy"], 2, 100), difference, p,
-                 _mean(row, "gap_accuracy"), _mean(row, "gap_loss"), _mean(row, "test_nll"), _mean(row, "test_brier"),
-                 _mean(row, "test_ece"), _mean(row, "epochs", 0), _mean(row, "wall_seconds", 0),
-                 f"{row['parameters']:,}" if row["parameters"] is not None else "-"]  # fmt: skip
+        difference, p = _difference(row, 100.0 if percent else 1.0, 2 if percent else 4)
+        cells = [row["variant"], str(len(row["seeds"])),
+                 _plus_minus(row[f"test_{metric}"], 2 if percent else 4, 100 if percent else 1), difference, p]  # fmt: skip
+        if metric != "loss":
+            cells.append(_mean(row, f"gap_{metric}"))
+        cells += [_mean(row, "gap_loss"), _mean(row, "test_nll"), _mean(row, "test_brier"), _mean(row, "test_ece"),
+                  _mean(row, "epochs", 0), _mean(row, "wall_seconds", 0),
+                  f"{row['parameters']:,}" if row["parameters"] is not None else "-"]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows):
+def csv_text(rows, metric="accuracy"):
     """The table as CSV: one row per variant, means and interval bounds as plain numbers."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    columns = [c for c, _, _ in METRICS]
+    columns = [c for c, _, _ in metrics_of(metric)]
     header = ["variant", "seeds"]
     for column in columns:
         header += [f"{column}_mean", f"{column}_ci_low", f"{column}_ci_high"]

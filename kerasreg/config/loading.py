@@ -10,7 +10,7 @@ import json
 import sys
 
 from kerasreg.config.errors import ConfigError
-from kerasreg.config.sections import ExperimentConfig
+from kerasreg.config.sections import ExperimentConfig, ModelConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,6 +59,8 @@ def parse_assignment(text):
 
 def _check_type(where, value, default):
     """The value if it fits the default's type (an int is a fine float), else ConfigError."""
+    if default is None:  # a free-form model argument whose default is None takes any value
+        return value
     expected = type(default)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
@@ -125,6 +127,11 @@ def resolve(defaults, *, toml=None, toml_origin="the config file", overrides=(),
     return build(values)
 
 
+def is_model_config(values):
+    """Whether a ``model`` table is the registry's `ModelConfig` (else a user builder's free-form arguments)."""
+    return set(values) == {f.name for f in dataclasses.fields(ModelConfig)}
+
+
 def _start_renamed_tables_afresh(tables, names):
     """Empties each table section (``optimizer``, ``schedule``) given a ``name`` other than its own.
 
@@ -179,6 +186,10 @@ def build(values):
     for name, field in sections.items():
         value = values.get(name)
         section_type = field.type if isinstance(field.type, type) else None
+        if name == "model" and isinstance(value, dict) and not is_model_config(value):
+            # A user's builder: its keyword arguments are the section (`kerasreg.engine.model_source`).
+            kwargs[name] = dict(value)
+            continue
         if dataclasses.is_dataclass(section_type) and isinstance(value, dict):
             try:
                 kwargs[name] = section_type(**value)

@@ -33,7 +33,7 @@ def _non_negative(name, value):
 
 @dataclass
 class DataConfig:
-    """Where the images come from and how they are split and augmented."""
+    """Where the data comes from and how it is split and (images only) augmented."""
 
     source: str = "cifar10"  # builtin name, "synthetic", or a path (see kerasreg.data)
     validation_size: float = 0.0  # examples (>= 1) or a fraction in (0, 1); 0 = the default rule
@@ -177,6 +177,8 @@ class ExperimentConfig:
 
     recipe: str = ""
     data: DataConfig = field(default_factory=DataConfig)
+    # A `ModelConfig` for the registry's models; a dict of the builder's
+    # keyword arguments for a user's model (`kerasreg.engine.model_source`).
     model: ModelConfig = field(default_factory=ModelConfig)
     regularization: Regularization = field(default_factory=Regularization)
     optimizer: dict = field(default_factory=lambda: {"name": "sgd", "momentum": 0.9, "nesterov": True})

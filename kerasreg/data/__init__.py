@@ -9,24 +9,31 @@
   the train arrays; `default_validation_size` says how large.
 - `make_dataset` turns arrays into a shuffled, batched, prefetched
   `tf.data.Dataset`, augmented with Keras's preprocessing layers.
+- `ArrayData` holds a user's own arrays of any shape and dtype (tabular,
+  token ids, images, regression targets); `from_tf_datasets` reads finite
+  `tf.data.Dataset`s into one.
 - `DataError` is what goes wrong with the data itself, in one line.
 """
 
+from kerasreg.data.arrays import ArrayData, from_tf_datasets
 from kerasreg.data.augmentation import AUGMENTATIONS
 from kerasreg.data.cache import default_cache_dir
 from kerasreg.data.dataset import Dataset
 from kerasreg.data.errors import DataError
-from kerasreg.data.pipeline import make_dataset
+from kerasreg.data.pipeline import is_image, make_dataset
 from kerasreg.data.sources import SOURCE_NAMES, load_dataset
 from kerasreg.data.split import default_validation_size, split_validation
 
 __all__ = [
     "AUGMENTATIONS",
+    "ArrayData",
     "DataError",
     "Dataset",
     "SOURCE_NAMES",
     "default_cache_dir",
     "default_validation_size",
+    "from_tf_datasets",
+    "is_image",
     "load_dataset",
     "make_dataset",
     "split_validation",

@@ -60,6 +60,10 @@ class Dataset:
         if not len(self.x_train):
             raise DataError(f"{self.source}: the train split holds no images.")
 
+    # What the engine asks of any data set (see `ArrayData`): images with class labels.
+    is_image = True
+    integer_labels = True
+
     @property
     def num_classes(self):
         """Number of classes, ``len(class_names)``."""

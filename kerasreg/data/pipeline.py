@@ -30,7 +30,7 @@ def make_dataset(
     *,
     batch_size,
     training,
-    num_classes,
+    num_classes=None,
     augment=(),
     translate_pixels=4,
     erasing_rate=0.0,
@@ -41,7 +41,12 @@ def make_dataset(
     epochs=None,
     first_epoch=0,
 ):
-    """A `tf.data.Dataset` of ``(images, labels)`` batches from uint8 image arrays.
+    """A `tf.data.Dataset` of ``(x, y)`` batches from in-memory arrays.
+
+    ``x`` may be any numeric array with one row per example. ``uint8``
+    arrays of rank 4 are images: they come out float32 in [0, 1] and are
+    the only data the augmentations accept. Other float arrays come out
+    float32, integer arrays (token ids) as they are.
 
     Images come out float32 in [0, 1], shape ``(batch, height, width,
     channels)``. Labels are the int64 class indices, except when
@@ -55,11 +60,12 @@ def make_dataset(
     order and are only scaled, so evaluation sees the data as it is.
 
     Args:
-        x: uint8 array ``(n, height, width, channels)``.
-        y: Integer labels ``(n,)``.
+        x: Array ``(n, ...)``; uint8 ``(n, height, width, channels)`` for images.
+        y: Array ``(n, ...)``: integer class labels, binary or float targets.
         batch_size: Integer >= 1.
         training: Bool; shuffle and augment when True.
-        num_classes: Integer >= 1, for the one-hot labels.
+        num_classes: Integer >= 1, for the one-hot labels of MixUp/CutMix;
+            None for data without mixing.
         augment: Names from `AUGMENTATIONS` (``"flip"``,
             ``"alternating_flip"``, ``"translate"``, ``"crop"``,
             ``"erasing"``; see `kerasreg.data.augmentation`), applied in
@@ -113,13 +119,21 @@ def make_dataset(
     x, y = _check_arrays(x, y)
     batch_size = check_positive_int("batch_size", batch_size)
     training = check_bool("training", training)
-    num_classes = check_positive_int("num_classes", num_classes)
+    image = is_image(x)
     augment = check_augment(augment)
-    if (
-        isinstance(translate_pixels, bool)
-        or not isinstance(translate_pixels, numbers.Integral)
-        or not 0 <= translate_pixels < min(x.shape[1:3])
-    ):
+    mixing = (mixup_alpha or 0) > 0 or (cutmix_alpha or 0) > 0
+    if not image and (augment or mixing):
+        what = "augment" if augment else "mixup_alpha" if mixup_alpha else "cutmix_alpha"
+        raise invalid_argument(what, "nothing (no augmentation) for data that is not uint8 images "
+                               f"(x has dtype {x.dtype}, shape {x.shape})", augment if augment else
+                               (mixup_alpha or cutmix_alpha))  # fmt: skip
+    if mixing or num_classes is not None:
+        num_classes = check_positive_int("num_classes", num_classes)
+    if isinstance(translate_pixels, bool) or not isinstance(translate_pixels, numbers.Integral) or translate_pixels < 0:
+        raise invalid_argument("translate_pixels", "an integer >= 0", translate_pixels)
+    # The image size bounds the shift only where a shift is made.
+    shifts = {"translate", "crop"} & set(augment)
+    if shifts and not translate_pixels < min(x.shape[1:3]):
         expected = f"an integer in [0, {min(x.shape[1:3]) - 1}] for images of {x.shape[1]}x{x.shape[2]}"
         raise invalid_argument("translate_pixels", expected, translate_pixels)
     erasing_rate = _check_unit_float("erasing_rate", erasing_rate)
@@ -143,9 +157,9 @@ def make_dataset(
         raise invalid_argument("first_epoch", f"an integer in [0, epochs) with `epochs` given (epochs={epochs})", first_epoch)
 
     augmentation = Augmentation(
-        x.shape[1:],
+        x.shape[1:] if image else (1, 1, 1),
         augment if training else (),
-        translate_pixels=int(translate_pixels),
+        translate_pixels=int(translate_pixels) if shifts else 0,
         erasing_rate=erasing_rate,
         mixup_alpha=mixup_alpha if training else 0.0,
         cutmix_alpha=cutmix_alpha if training else 0.0,
@@ -155,7 +169,11 @@ def make_dataset(
     labels = tf.constant(y)
 
     def scale(batch_images, batch_labels):
-        batch_images = tf.cast(batch_images, tf.float32) / 255.0
+        # Images to [0, 1]; other floats to float32; integers (token ids) as they are.
+        if image:
+            batch_images = tf.cast(batch_images, tf.float32) / 255.0
+        elif batch_images.dtype.is_floating:
+            batch_images = tf.cast(batch_images, tf.float32)
         if one_hot:
             batch_labels = tf.one_hot(batch_labels, num_classes, dtype=tf.float32)
         return batch_images, batch_labels
@@ -229,18 +247,27 @@ def check_augment(augment):
     return names
 
 
+def is_image(x):
+    """Whether ``x`` is what the pipeline treats as images: ``uint8`` of shape ``(n, height, width, channels)``."""
+    return x.dtype == np.uint8 and x.ndim == 4
+
+
 def _check_arrays(x, y):
     x, y = np.asarray(x), np.asarray(y)
-    if x.dtype != np.uint8 or x.ndim != 4:
+    if x.ndim == 0 or not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
         received = f"<array of dtype {x.dtype}, shape {x.shape}>"
-        raise invalid_argument("x", "uint8 images of shape (n, height, width, channels)", received)
-    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer):
+        raise invalid_argument("x", "a numeric array with one row per example (uint8 images are scaled)", received)
+    if y.ndim == 0 or len(y) != len(x) or not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
         raise invalid_argument(
-            "y", f"integer labels of shape ({len(x)},)", f"<array of dtype {y.dtype}, shape {y.shape}>"
+            "y", f"numeric labels or targets with {len(x)} rows", f"<array of dtype {y.dtype}, shape {y.shape}>"
         )
     if not len(x):
-        raise invalid_argument("x", "at least one image", "<empty array>")
-    return x, y.astype(np.int64)
+        raise invalid_argument("x", "at least one example", "<empty array>")
+    if np.issubdtype(y.dtype, np.integer):
+        y = y.astype(np.int64)
+    elif np.issubdtype(y.dtype, np.floating) or y.dtype == np.bool_:
+        y = y.astype(np.float32)
+    return x, y
 
 
 def _check_unit_float(name, value):

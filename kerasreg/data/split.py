@@ -29,6 +29,9 @@ def default_validation_size(num_train):
 def split_validation(x, y, size, seed):
     """Split ``(x, y)`` into train and validation parts, stratified by label and seeded.
 
+    Integer class labels are stratified; other targets (floats, several
+    columns) get a plain seeded random split.
+
     The validation part takes ``size`` examples chosen at random, spread
     over the classes in proportion to their counts (each class gives
     ``size / n`` of its examples, rounded so the total is exact). The same
@@ -36,7 +39,7 @@ def split_validation(x, y, size, seed):
 
     Args:
         x: Array of ``n`` examples.
-        y: Integer labels, shape ``(n,)``.
+        y: Labels or targets with ``n`` rows (integer labels ``(n,)`` are stratified).
         size: Integer count in [1, n - 1], or a float fraction in (0, 1)
             (rounded to a count, at least 1 and at most n - 1).
         seed: Integer >= 0 (or ``None`` for a random split).
@@ -53,11 +56,16 @@ def split_validation(x, y, size, seed):
     (16, 4, [0, 0, 1, 1])
     """
     x, y = np.asarray(x), np.asarray(y)
-    if y.ndim != 1 or len(x) != len(y):
+    if y.ndim == 0 or len(x) != len(y):
         received = f"<array of shape {y.shape}>"
-        raise invalid_argument("y", f"labels of shape ({len(x)},), one per example of x", received)
+        raise invalid_argument("y", f"labels with {len(x)} rows, one per example of x", received)
     count = validation_count(len(y), size)
     rng = np.random.default_rng(check_seed(seed))
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        # Targets that are not class indices (regression, multi-label): a plain seeded random split.
+        is_val = np.zeros(len(y), dtype=bool)
+        is_val[rng.permutation(len(y))[:count]] = True
+        return x[~is_val], y[~is_val], x[is_val], y[is_val]
     # Rank each example within its class in random order; an example's key
     # is its relative position in its class. Taking the `count` smallest keys
     # takes the same fraction of every class (ties broken at random).

@@ -1,6 +1,6 @@
-"""kerasreg.recipes: experiment recipes on one shared engine.
+"""kerasreg.recipes: ready-made experiments (`kerasreg.Experiment`s with presets) for CIFAR-10 and Fashion-MNIST.
 
-A recipe module declares a `Recipe` (name, default config, presets) and
-hands it to the shared CLI; `engine` runs config -> data -> model -> fit ->
-TensorBoard -> results for all of them.
+A recipe only configures: a default config, presets and the data it
+reads. ``python -m kerasreg.recipes.<name>`` runs the shared command line
+(`kerasreg.cli`) on its ``EXPERIMENT``.
 """

@@ -14,9 +14,9 @@ for a 2-core CPU (15 minutes) and for a GPU.
 
 import sys
 
+from kerasreg.cli import main as cli_main
 from kerasreg.config import ExperimentConfig
-from kerasreg.recipes.cli import main as cli_main
-from kerasreg.recipes.engine import Recipe
+from kerasreg.experiment import Experiment
 
 
 def defaults():
@@ -93,17 +93,18 @@ PRESETS = {
     },
 }
 
-RECIPE = Recipe(
+EXPERIMENT = Experiment(
     name="cifar",
     description="Train a regularized CNN on CIFAR-10 and log the run to TensorBoard.",
-    defaults=defaults,
+    config=defaults,
     presets=PRESETS,
     builtin_data="cifar10",
+    reference="kerasreg.recipes.cifar:EXPERIMENT",
 )
 
 
 def main(argv=None):
-    return cli_main(RECIPE, argv)
+    return cli_main(EXPERIMENT, argv, prog="python -m kerasreg.recipes.cifar")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ Launch::
 
 import sys
 
+from kerasreg.cli import main as cli_main
 from kerasreg.config import ExperimentConfig
-from kerasreg.recipes.cli import main as cli_main
-from kerasreg.recipes.engine import Recipe
+from kerasreg.experiment import Experiment
 
 
 def defaults():
@@ -28,18 +28,19 @@ PRESETS = {
     "gpu": {},
 }
 
-RECIPE = Recipe(
+EXPERIMENT = Experiment(
     name="fashion_mnist",
     description="Train a regularized CNN on Fashion-MNIST and log the run to TensorBoard.",
-    defaults=defaults,
+    config=defaults,
     presets=PRESETS,
     builtin_data="fashion_mnist",
+    reference="kerasreg.recipes.fashion_mnist:EXPERIMENT",
     synthetic_shape=(28, 28, 1),
 )
 
 
 def main(argv=None):
-    return cli_main(RECIPE, argv)
+    return cli_main(EXPERIMENT, argv, prog="python -m kerasreg.recipes.fashion_mnist")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kerasreg.schedules.nesting import float_step
+from kerasreg.schedules.steps import float_step
 from kerasreg.validation import check_finite_float
 
 

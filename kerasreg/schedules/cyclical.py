@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from kerasreg.schedules.nesting import float_step
+from kerasreg.schedules.steps import float_step
 from kerasreg.validation import check_choice, check_finite_float, check_positive_int
 
 MODES = ("triangular", "triangular2", "exp_range")

@@ -8,9 +8,9 @@ from keras import ops
 from kerasreg.schedules.nesting import (
     as_schedule,
     deserialize_schedule,
-    float_step,
     serialize_schedule,
 )
+from kerasreg.schedules.steps import float_step
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")

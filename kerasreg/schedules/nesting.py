@@ -1,13 +1,12 @@
 """Schedules that wrap other schedules: a float or a schedule, in and out of configs."""
 
 import keras
-from keras import ops
+
+from kerasreg.schedules.constant import Constant
 
 
 def as_schedule(value):
     """A `LearningRateSchedule` for ``value``: schedules pass, numbers become `Constant`."""
-    from kerasreg.schedules.constant import Constant
-
     if isinstance(value, keras.optimizers.schedules.LearningRateSchedule):
         return value
     return Constant(value)
@@ -21,8 +20,3 @@ def deserialize_schedule(config):
     if isinstance(config, dict):
         return keras.saving.deserialize_keras_object(config)
     return as_schedule(config)
-
-
-def float_step(step):
-    """The step as float32, the dtype every kerasreg schedule computes in."""
-    return ops.cast(step, "float32")

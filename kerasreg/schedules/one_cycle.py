@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from kerasreg.schedules.nesting import float_step
+from kerasreg.schedules.steps import float_step
 from kerasreg.validation import check_bool, check_choice, check_finite_float, check_positive_int
 
 ANNEAL_STRATEGIES = ("cos", "linear")

@@ -6,9 +6,9 @@ from keras import ops
 from kerasreg.schedules.nesting import (
     as_schedule,
     deserialize_schedule,
-    float_step,
     serialize_schedule,
 )
+from kerasreg.schedules.steps import float_step
 from kerasreg.validation import check_bool, check_choice, check_finite_float, check_positive_int
 
 MODES = ("linear", "exponential")

@@ -1,6 +1,6 @@
 """kerasreg.tuning: KerasTuner searches over a recipe's config, spaces in TOML.
 
-``python -m kerasreg.recipes.<name> tune --space recipes/<name>-tune.toml
+``python -m kerasreg tune --space recipes/<name>-tune.toml
 --tuner {random,grid,bayesian,hyperband} --max-trials N`` runs one; see
 `load_space` for the file format and `run_search` for what a search writes.
 KerasTuner itself is imported only when a search runs.
@@ -11,13 +11,13 @@ from kerasreg.tuning.search import (
     TUNERS,
     MedianStopping,
     SearchStopped,
-    recipe_hypermodel,
+    task_hypermodel,
     run_search,
     search_dir,
     top_table,
     train_command,
 )
-from kerasreg.tuning.space import Hyperparameter, SearchSpace, load_space
+from kerasreg.tuning.space import Hyperparameter, SearchSpace, load_space, parse_space, space_from_dict
 
 __all__ = [
     "OBJECTIVE",
@@ -27,9 +27,11 @@ __all__ = [
     "SearchSpace",
     "SearchStopped",
     "load_space",
-    "recipe_hypermodel",
+    "parse_space",
+    "task_hypermodel",
     "run_search",
     "search_dir",
+    "space_from_dict",
     "top_table",
     "train_command",
 ]

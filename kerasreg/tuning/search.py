@@ -4,19 +4,24 @@ KerasTuner does the searching (its four tuners, its oracle, its retry and
 failure accounting, its chief/worker mode); this module supplies what is
 around it:
 
-- `recipe_hypermodel`: ``build(hp)`` maps the sampled values onto the recipe
-  config (`SearchSpace.apply`) and builds through the same engine as
-  ``train`` (`kerasreg.recipes.engine.prepare`); ``fit`` trains on the
-  engine's seeded pipeline with the validation split carved from training
-  data (the search never sees the test set) and writes each trial as a run
-  under ``logs/<recipe>/tune-<name>/trial-<id>/``: TensorBoard scalars and
+- `task_hypermodel`: ``build(hp)`` maps the sampled values onto the
+  experiment's config (`SearchSpace.apply`) and builds through the same
+  engine as ``train`` (`kerasreg.engine.prepare`); ``fit`` is the engine's
+  own `kerasreg.engine.train` with the same callbacks as any run
+  (Lookahead, early stopping, SWA, snapshots, NaN stop, checkpoints), the
+  validation split carved from training data, and the test set never
+  touched. Each trial is a run under
+  ``logs/<experiment>/tune-<name>/trial-<id>/``: TensorBoard scalars and
   HParams of the tuned values (conditional ones inactive in a trial are
-  logged as ``"inactive"``), ``config.json`` and ``trial.json``.
+  logged as ``"inactive"``), ``config.json``, ``results.json`` and
+  ``trial.json``.
+- The objective is the experiment's (``val_accuracy`` unless it names
+  another), the same metric early stopping and checkpoints select by.
 - A NaN loss fails the trial (`keras_tuner.errors.FailedTrialError`) with
   the error recorded; the search goes on until ``max_consecutive_failures``.
 - Optional median stopping (`MedianStopping`).
 - Each trial's traced graphs are released when it ends
-  (`kerasreg.recipes.graph_memory`): memory stays flat across trials.
+  (`kerasreg.engine.graph_memory`): memory stays flat across trials.
 - Only the best trial's checkpoint is kept unless ``keep_checkpoints="all"``
   (Hyperband keeps every one until the search ends: later brackets resume
   from them).
@@ -38,21 +43,22 @@ import keras
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError, to_dict
-from kerasreg.recipes import engine
-from kerasreg.recipes.run_files import read_json, write_json_atomic
+from kerasreg import engine
+from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import with_run_length
-from kerasreg.recipes.graph_memory import forget_custom_gradients
+from kerasreg.engine.graph_memory import forget_custom_gradients
 
 TUNERS = ("random", "grid", "bayesian", "hyperband")
+# The objective of experiments that name none (classification).
 OBJECTIVE = "val_accuracy"
 # KerasTuner's own state (oracle, trials, checkpoints) inside the search folder.
 PROJECT = "kerastuner"
 INACTIVE = "inactive"
 
 
-def search_dir(config, recipe, space):
-    """``<logdir>/<recipe>/tune-<space name>``: the folder a search (and its rerun) uses."""
-    return os.path.join(config.logging.logdir, recipe.name, f"tune-{space.name}")
+def search_dir(config, task, space):
+    """``<logdir>/<experiment>/tune-<space name>``: the folder a search (and its rerun) uses."""
+    return os.path.join(config.logging.logdir, task.name, f"tune-{space.name}")
 
 
 def trial_dir(root, trial_id):
@@ -71,7 +77,7 @@ def hparam_values(space, values):
     return logged
 
 
-def write_hparams_config(root, space):
+def write_hparams_config(root, space, objective=OBJECTIVE):
     """The experiment-level HParams summary: every tuned hyperparameter and the validation metrics."""
     import tensorflow as tf
     from tensorboard.plugins.hparams import api as hp
@@ -89,11 +95,11 @@ def write_hparams_config(root, space):
         else:
             domain = hp.RealInterval(float(parameter.min), float(parameter.max))
         hparams.append(hp.HParam(parameter.name, domain))
-    metrics = [
-        hp.Metric("epoch_accuracy", group="validation", display_name="val accuracy"),
-        hp.Metric("epoch_loss", group="validation", display_name="val loss"),
-        hp.Metric("epoch_accuracy", group="train", display_name="train accuracy"),
-    ]
+    metric = objective[4:]
+    metrics = [hp.Metric(f"epoch_{metric}", group="validation", display_name=f"val {metric}")]
+    if metric != "loss":
+        metrics.append(hp.Metric("epoch_loss", group="validation", display_name="val loss"))
+    metrics.append(hp.Metric(f"epoch_{metric}", group="train", display_name=f"train {metric}"))
     writer = tf.summary.create_file_writer(root)
     with writer.as_default():
         hp.hparams_config(hparams=hparams, metrics=metrics)
@@ -101,7 +107,7 @@ def write_hparams_config(root, space):
 
 
 class MedianStopping(keras.callbacks.Callback):
-    """Stops a trial whose ``monitor`` at epoch k is below the median of completed trials at epoch k.
+    """Stops a trial whose ``monitor`` at epoch k is worse than the median of completed trials at epoch k.
 
     Median stopping rule of Google Vizier (Golovin et al., KDD 2017). The
     completed trials' histories are read from their ``trial.json`` under
@@ -110,13 +116,14 @@ class MedianStopping(keras.callbacks.Callback):
 
     Args:
         root: The search folder.
-        monitor: A metric of the epoch logs, higher is better (default ``val_accuracy``).
+        monitor: A metric of the epoch logs (default ``val_accuracy``).
         min_trials: Completed trials needed at an epoch before the rule applies.
+        mode: ``"max"`` (higher is better, the default) or ``"min"``.
     """
 
-    def __init__(self, root, monitor=OBJECTIVE, min_trials=2):
+    def __init__(self, root, monitor=OBJECTIVE, min_trials=2, mode="max"):
         super().__init__()
-        self.root, self.monitor, self.min_trials = root, monitor, min_trials
+        self.root, self.monitor, self.min_trials, self.mode = root, monitor, min_trials, mode
         self.stopped_epoch = None
         self._histories = None
 
@@ -132,22 +139,23 @@ class MedianStopping(keras.callbacks.Callback):
         reached = [history[epoch] for history in self._histories if len(history) > epoch]
         if value is None or len(reached) < self.min_trials:
             return
-        if float(value) < statistics.median(reached):
+        median = statistics.median(reached)
+        if (float(value) < median) if self.mode == "max" else (float(value) > median):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
 
-def recipe_hypermodel(recipe, base, space, root, *, median_stopping=False, log=print):
-    """A `keras_tuner.HyperModel` whose trials are runs of ``recipe`` (see the module docstring).
+def task_hypermodel(task, base, space, root, *, median_stopping=False, log=print):
+    """A `keras_tuner.HyperModel` whose trials are runs of ``task`` (see the module docstring).
 
     Created here rather than at import so that importing `kerasreg.tuning`
     does not import KerasTuner.
     """
     import keras_tuner as kt
 
-    class _RecipeHyperModel(kt.HyperModel):
+    class _TaskHyperModel(kt.HyperModel):
         def __init__(self):
-            super().__init__(name=recipe.name)
+            super().__init__(name=task.name)
             self.trial = None
             self._prepared = None
 
@@ -164,64 +172,54 @@ def recipe_hypermodel(recipe, base, space, root, *, median_stopping=False, log=p
             values = space.declare(hp)
             try:
                 config = self.trial_config(values)
+                first = int(hp.values.get("tuner/initial_epoch", 0))
+                # The space was checked for no-ops as a whole (`check_space`).
+                self._prepared = engine.prepare(config, task, first_epoch=first, check_noops=False)
             except ConfigError as error:
                 raise kt.errors.FailedTrialError(f"config rejected: {error}") from None
-            first = int(hp.values.get("tuner/initial_epoch", 0))
-            self._prepared = engine.prepare(config, recipe, first_epoch=first)
             self._values = values
             return self._prepared.model
 
         def fit(self, hp, model, *args, epochs=None, initial_epoch=0, callbacks=(), **kwargs):
-            from kerasreg.reporting import RunLogger
-
             prepared, config = self._prepared, self._prepared.config
+            objective = prepared.objective
             trial_id = self.trial.trial_id if self.trial is not None else "0"
             run_dir = trial_dir(root, trial_id)
             shutil.rmtree(run_dir, ignore_errors=True)  # a retried (interrupted) trial starts afresh
-            os.makedirs(run_dir)
-            write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
-            timer = engine.TimeAndNaN()
-            own, logger = [timer], None
-            if config.logging.tensorboard:
-                logger = RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
-                                   prepared.steps_per_epoch * config.training.epochs,
-                                   hparam_values(space, self._values), flat=True)  # fmt: skip
-                own += [keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"), logger]
-            stopper = MedianStopping(root) if median_stopping else None
-            if stopper is not None:
-                own.append(stopper)
+            stopper = MedianStopping(root, objective.name, mode=objective.mode) if median_stopping else None
             record = {"trial_id": trial_id, "hyperparameters": self._values, "status": "RUNNING"}
             started = time.perf_counter()
             try:
-                history = model.fit(
-                    prepared.train, validation_data=prepared.validation, epochs=epochs or config.training.epochs,
-                    initial_epoch=initial_epoch, steps_per_epoch=prepared.steps_per_epoch,
-                    callbacks=own + list(callbacks), verbose=0, shuffle=False,
-                )
+                # The same training path as `train`: only the test set and the saved model are left out.
+                _, results = engine.train(
+                    config, task, run_dir=run_dir, prepared=prepared, hparams=hparam_values(space, self._values),
+                    callbacks=([stopper] if stopper else []) + list(callbacks), evaluate_test_set=False,
+                    save_model=False, epochs=epochs or config.training.epochs, initial_epoch=initial_epoch,
+                    log=lambda *_: None, verbose=0,
+                )  # fmt: skip
             except FloatingPointError as error:
+                os.makedirs(run_dir, exist_ok=True)
                 record.update(status="FAILED", error=str(error), seconds=time.perf_counter() - started)
                 write_json_atomic(os.path.join(run_dir, "trial.json"), record)
                 raise kt.errors.FailedTrialError(str(error)) from None
-            finally:
-                if logger is not None:
-                    logger.close()  # its summary writers hold threads and buffers: one set per trial otherwise
             record.update(
                 status="COMPLETED",
                 seconds=time.perf_counter() - started,
-                history={k: [float(v) for v in values] for k, values in history.history.items()},
+                history=results["history"],
                 stopped_early_at_epoch=None if stopper is None or stopper.stopped_epoch is None
                 else stopper.stopped_epoch + 1,
             )
             write_json_atomic(os.path.join(run_dir, "trial.json"), record)
-            log(f"trial {trial_id}: val_accuracy {max(history.history.get(OBJECTIVE, [math.nan])):.4f} "
+            best = results["objective"]["best"]
+            log(f"trial {trial_id}: {objective.name} {best if best is not None else math.nan:.4f} "
                 f"({record['seconds']:.1f} s) {self._values}")  # fmt: skip
-            return history
+            return model.history
 
-    return _RecipeHyperModel()
+    return _TaskHyperModel()
 
 
 def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive_failures, keep_checkpoints="best",
-                 on_trial_done=None):  # fmt: skip
+                 on_trial_done=None, objective=None):  # fmt: skip
     """One of KerasTuner's tuners (`TUNERS`), continuing a search already in ``root`` (``overwrite=False``)."""
     import keras_tuner as kt
 
@@ -260,7 +258,8 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
     from keras_tuner.src import config as kt_config
 
     kt_config.DEBUG = False
-    arguments = dict(objective=kt.Objective(OBJECTIVE, "max"), seed=seed, directory=root, project_name=PROJECT,
+    objective = objective or engine.Objective(OBJECTIVE, "max")
+    arguments = dict(objective=kt.Objective(objective.name, objective.mode), seed=seed, directory=root, project_name=PROJECT,
                      overwrite=False, max_consecutive_failed_trials=max_consecutive_failures)  # fmt: skip
     if kind == "hyperband":
         # max_trials does not bound Hyperband; its brackets follow from max_epochs.
@@ -324,8 +323,9 @@ def prune_checkpoints(tuner):
                 os.remove(path)
 
 
-def trial_rows(tuner, root, space):
-    """One dict per trial, in trial order: id, status, values, validation metrics, seconds, error."""
+def trial_rows(tuner, root, space, objective=None):
+    """One dict per trial, in trial order: id, status, values, the objective at its best epoch, seconds, error."""
+    objective = objective or engine.Objective(OBJECTIVE, "max")
     rows = []
     for trial_id, trial in sorted(tuner.oracle.trials.items(), key=lambda item: int(item[0]) if item[0].isdigit() else 0):
         record = read_json(os.path.join(trial_dir(root, trial_id), "trial.json")) or {}
@@ -333,15 +333,18 @@ def trial_rows(tuner, root, space):
         values = {name: trial.hyperparameters.values.get(name) for name in space.names()
                   if name in trial.hyperparameters.values and trial.hyperparameters.is_active(name)}  # fmt: skip
         best_epoch = None
-        if history.get(OBJECTIVE):
-            best_epoch = max(range(len(history[OBJECTIVE])), key=history[OBJECTIVE].__getitem__)
+        series = history.get(objective.name)
+        if series:
+            best_epoch = (max if objective.mode == "max" else min)(range(len(series)), key=series.__getitem__)
         status = trial.status if isinstance(trial.status, str) else str(trial.status)
         message = record.get("error") or ((trial.message or "").strip().splitlines() or [""])[-1]
         rows.append({
             "trial_id": trial_id,
             "status": status,
             "hyperparameters": values,
-            "val_accuracy": history[OBJECTIVE][best_epoch] if best_epoch is not None else None,
+            "objective": series[best_epoch] if best_epoch is not None else None,
+            "val_accuracy": history["val_accuracy"][best_epoch] if best_epoch is not None and "val_accuracy" in history
+            else None,
             "val_loss": history["val_loss"][best_epoch] if best_epoch is not None and "val_loss" in history else None,
             "best_epoch": None if best_epoch is None else best_epoch + 1,
             "epochs": len(history.get("loss", [])),
@@ -353,22 +356,50 @@ def trial_rows(tuner, root, space):
     return rows
 
 
-def write_results(root, space, rows, extra=None):
+def write_results(root, space, rows, extra=None, objective=None):
     """``results.json`` (everything) and ``results.csv`` (one row per trial), each written atomically."""
-    payload = {"search": space.name, "objective": OBJECTIVE, "trials": rows, **(extra or {})}
+    objective = objective or engine.Objective(OBJECTIVE, "max")
+    payload = {"search": space.name, "objective": objective.name, "objective_mode": objective.mode, "trials": rows,
+               **(extra or {})}  # fmt: skip
     write_json_atomic(os.path.join(root, "results.json"), payload)
     buffer = io.StringIO()
     names = space.names()
     writer = csv.writer(buffer)
-    writer.writerow(["trial_id", "status", *names, "val_accuracy", "val_loss", "best_epoch", "epochs",
+    writer.writerow(["trial_id", "status", *names, objective.name, "val_loss", "best_epoch", "epochs",
                      "stopped_early_at_epoch", "seconds", "error"])  # fmt: skip
     for row in rows:
         values = [row["hyperparameters"].get(name, INACTIVE) for name in names]
-        writer.writerow([row["trial_id"], row["status"], *values, row["val_accuracy"], row["val_loss"],
+        writer.writerow([row["trial_id"], row["status"], *values, row["objective"], row["val_loss"],
                          row["best_epoch"], row["epochs"], row["stopped_early_at_epoch"], row["seconds"],
                          row["error"] or ""])  # fmt: skip
     with atomic_write(os.path.join(root, "results.csv")) as handle:
         handle.write(buffer.getvalue())
+
+
+def check_space(task, base, space):
+    """Refuses a search over a key that changes nothing: each unconditional hyperparameter is tried at its
+    values (a float or int at both ends) on ``base``, and a value that acts in none of them is an error.
+
+    Conditional hyperparameters act only with their parents' values and are
+    left to the trials; so are values whose config is invalid on its own.
+    """
+    from kerasreg.config import with_values
+
+    configs, values = {}, {}
+    for parameter in space.hyperparameters:
+        if parameter.when:
+            continue
+        tried = parameter.values if parameter.type == "choice" else [False, True] if parameter.type == "bool" else [
+            parameter.min, parameter.max]  # fmt: skip
+        for value in tried:
+            name = f"{parameter.name}={value}"
+            try:
+                configs[name] = with_values(base, {parameter.name: value}, origin="the search space")
+            except ConfigError:
+                continue
+            values[name] = {parameter.name: value}
+    if configs:
+        engine.check_variant_noops(task, configs, values, task.load_data(base))
 
 
 class SearchStopped(RuntimeError):
@@ -398,20 +429,23 @@ def train_command(prefix, values):
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def top_table(rows, k=5):
+def top_table(rows, k=5, objective=None):
     """The ``k`` best completed trials as a text table (best first)."""
-    done = sorted((r for r in rows if r["val_accuracy"] is not None), key=lambda r: -r["val_accuracy"])[:k]
-    lines = [f"{'trial':>6}  {'val_acc':>7}  {'val_loss':>8}  {'epochs':>6}  hyperparameters"]
+    objective = objective or engine.Objective(OBJECTIVE, "max")
+    sign = -1 if objective.mode == "max" else 1
+    done = sorted((r for r in rows if r["objective"] is not None), key=lambda r: sign * r["objective"])[:k]
+    title = objective.name.replace("val_", "val ")
+    lines = [f"{'trial':>6}  {title:>12}  {'val_loss':>8}  {'epochs':>6}  hyperparameters"]
     for row in done:
         values = ", ".join(f"{k}={v}" for k, v in row["hyperparameters"].items())
-        lines.append(f"{row['trial_id']:>6}  {row['val_accuracy']:7.4f}  {row['val_loss'] or math.nan:8.4f}  "
+        lines.append(f"{row['trial_id']:>6}  {row['objective']:12.4f}  {row['val_loss'] or math.nan:8.4f}  "
                      f"{row['epochs']:>6}  {values}")  # fmt: skip
     failed = sum(r["status"] in ("FAILED", "INVALID") for r in rows)
     lines.append(f"{len(rows)} trials, {failed} failed")
     return "\n".join(lines)
 
 
-def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecutive_failures=3,
+def run_search(task, base, space, *, kind="random", max_trials=10, max_consecutive_failures=3,
                median_stopping=False, keep_checkpoints="best", command_prefix=(), log=print,
                trial_end_hook=None):  # fmt: skip
     """Runs (or continues) a search; returns ``(search folder, results)`` (results None on a worker).
@@ -424,7 +458,8 @@ def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecu
     finished search rerun only reports. ``trial_end_hook(trial)`` is
     called after each trial this process ran (benchmarks use it).
     """
-    root = search_dir(base, recipe, space)
+    root = search_dir(base, task, space)
+    objective = task.objective_for(base)
     identity = _identity(kind, space, base, max_trials)
     chief = _is_chief_or_alone()
     results_path = os.path.join(root, "results.json")
@@ -438,40 +473,42 @@ def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecu
         if finished and finished.get("best", {}).get("test") is not None:
             log(f"search {space.name} already finished; its results: {results_path}")
             return root, finished
+        check_space(task, base, space)
         os.makedirs(root, exist_ok=True)
         if previous is None:
-            write_hparams_config(root, space)
+            write_hparams_config(root, space, objective.name)
             write_json_atomic(os.path.join(root, "search.json"), identity)
     else:
         os.makedirs(root, exist_ok=True)
 
-    model = recipe_hypermodel(recipe, base, space, root, median_stopping=median_stopping, log=log)
+    model = task_hypermodel(task, base, space, root, median_stopping=median_stopping, log=log)
     alone = "KERASTUNER_ORACLE_IP" not in os.environ
 
     def on_trial_done(tuner, trial):
         if trial_end_hook is not None:
             trial_end_hook(trial)
         if alone:  # workers see the oracle through gRPC only; the chief writes at the end
-            write_results(root, space, trial_rows(tuner, root, space), {"tuner": kind, "complete": False})
+            write_results(root, space, trial_rows(tuner, root, space, objective), {"tuner": kind, "complete": False},
+                          objective)
 
     tuner = create_tuner(kind, model, root, max_trials=max_trials, epochs=base.training.epochs,
                          seed=base.training.seed, max_consecutive_failures=max_consecutive_failures,
-                         keep_checkpoints=keep_checkpoints, on_trial_done=on_trial_done)  # fmt: skip
+                         keep_checkpoints=keep_checkpoints, on_trial_done=on_trial_done, objective=objective)  # fmt: skip
     try:
         tuner.search(verbose=0)
     except RuntimeError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if "consecutive failures" not in first:
             raise
-        rows = trial_rows(tuner, root, space)
+        rows = trial_rows(tuner, root, space, objective)
         if chief:
-            write_results(root, space, rows, {"tuner": kind, "complete": False})
+            write_results(root, space, rows, {"tuner": kind, "complete": False}, objective)
         last = next((r["error"] for r in reversed(rows) if r["error"]), "")
         raise SearchStopped(f"{first.rstrip('.')}; last error: {last} (see {results_path})") from None
     if not chief:
         return root, None
 
-    rows = trial_rows(tuner, root, space)
+    rows = trial_rows(tuner, root, space, objective)
     if keep_checkpoints == "best":
         prune_checkpoints(tuner)
     best_trials = tuner.oracle.get_best_trials(1)
@@ -482,14 +519,16 @@ def run_search(recipe, base, space, *, kind="random", max_trials=10, max_consecu
         model.trial = best
         best_model = tuner.load_model(best)
         prepared = model._prepared
-        evaluated = engine.evaluation_model(best_model, prepared.config)
-        test = evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
+        evaluated = engine.evaluation_model(best_model, prepared.config, prepared.fresh_metrics())
+        test = {} if prepared.test is None else evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
         extra["best"] = {
             "trial_id": best.trial_id,
             "hyperparameters": values,
+            "objective": {"name": objective.name,
+                          "value": next(r["objective"] for r in rows if r["trial_id"] == best.trial_id)},
             "validation_accuracy": next(r["val_accuracy"] for r in rows if r["trial_id"] == best.trial_id),
             "test": {k: float(v) for k, v in test.items()},
             "command": train_command(command_prefix, values),
         }
-    write_results(root, space, rows, extra)
+    write_results(root, space, rows, extra, objective)
     return root, read_json(results_path)

@@ -172,7 +172,7 @@ def _parse(path, name, spec, config, earlier):
 
     given = "default" in spec
     default = spec["default"] if given else _config_default(config, name)
-    where = "default" if given else f"the recipe's value ({name} = {default!r}; give a default)"
+    where = "default" if given else f"the experiment's value ({name} = {default!r}; give a default)"
     if kind == "choice" and default not in parameter.values:
         _fail(path, name, f"{where} is not one of values {parameter.values!r}")
     if kind == "bool" and not isinstance(default, bool):
@@ -194,17 +194,55 @@ def load_space(path, config):
     condition on an unknown or later hyperparameter, or a default outside
     its range.
     """
-    tables = read_toml(path)
+    return parse_space(read_toml(path), config, path, Path(path).stem)
+
+
+def parse_space(tables, config, origin="the search space", default_name="search"):
+    """A `SearchSpace` from the tables of a space file (``name``, ``hyperparameters``), checked as `load_space`."""
+    path = origin
     unknown = sorted(set(tables) - {"name", "hyperparameters"})
     if unknown:
         raise ConfigError(f"search space {path}: unknown entry '{unknown[0]}' (allowed: name, [hyperparameters.\"section.key\"])")
     specs = tables.get("hyperparameters")
     if not isinstance(specs, dict) or not specs:
         raise ConfigError(f"search space {path}: no [hyperparameters.\"section.key\"] tables")
-    name = tables.get("name", Path(path).stem)
+    name = tables.get("name", default_name)
     if not isinstance(name, str) or not name or "/" in name:
         raise ConfigError(f"search space {path}: name must be a non-empty string without '/'; got {name!r}")
     parsed = {}
     for key, spec in specs.items():
         parsed[key] = _parse(path, key, spec, config, parsed)
     return SearchSpace(name=name, hyperparameters=list(parsed.values()))
+
+
+def space_from_dict(values, config, name="search"):
+    """A `SearchSpace` from Python shorthand: ``{"section.key": spec}``.
+
+    A spec is a list (``choice`` of those values), ``("log", min, max)`` or
+    ``("linear", min, max)`` (a float), ``("int", min, max)``, or a full
+    table as in a space file (``{"type": "float", "min": ..., ...}``).
+
+    Example:
+
+    >>> from kerasreg.config import ExperimentConfig
+    >>> space = space_from_dict({"schedule.learning_rate": ("log", 1e-3, 1e-1),
+    ...                          "regularization.dropout": ["none", "dropout"]}, ExperimentConfig())
+    >>> [(h.name, h.type) for h in space.hyperparameters]
+    [('schedule.learning_rate', 'float'), ('regularization.dropout', 'choice')]
+    """
+    if not isinstance(values, dict) or not values:
+        raise ConfigError(f"a search space is a non-empty dict of config keys to specs; got {values!r}")
+    specs = {}
+    for key, spec in values.items():
+        if isinstance(spec, list):
+            spec = {"type": "choice", "values": spec}
+        elif isinstance(spec, tuple) and len(spec) == 3 and spec[0] in ("log", "linear", "int"):
+            kind, low, high = spec
+            spec = {"type": "int" if kind == "int" else "float", "min": low, "max": high}
+            if kind == "log":
+                spec["sampling"] = "log"
+        elif not isinstance(spec, dict):
+            raise ConfigError(f"search space: {key!r} must be a list of choices, (\"log\"|\"linear\"|\"int\", min, max) "
+                              f"or a table; got {spec!r}")  # fmt: skip
+        specs[key] = spec
+    return parse_space({"name": name, "hyperparameters": specs}, config, "given in Python", name)

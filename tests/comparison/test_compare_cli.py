@@ -69,7 +69,7 @@ def test_the_table_files_have_every_column_and_the_statistics_of_the_runs(compar
     assert markdown.split("\n", 2)[2] in first.stdout
 
     # Every run records its machine; the table names the one they shared.
-    from kerasreg.recipes.hardware import describe_machine, machine
+    from kerasreg.engine.hardware import describe_machine, machine
 
     here = describe_machine(machine())
     assert table["machines"] == [{"machine": here, "runs": [[v, s] for s in (0, 1) for v in sorted(rows)]}]

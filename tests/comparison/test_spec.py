@@ -2,16 +2,14 @@
 
 import pytest
 
-from kerasreg.comparison import load_comparison, variant_config
+from kerasreg.comparison import comparison_base, load_comparison, variant_config
 from kerasreg.config import ConfigError
-from kerasreg.recipes.cifar import RECIPE
-from kerasreg.recipes.cli import build_parser, comparison_base, resolve_config
+from kerasreg.recipes.cifar import EXPERIMENT
 from tests.comparison.harness import comparison_root, run_compare, write_comparison
 
 
 def base_config():
-    args = build_parser(RECIPE).parse_args(["train", "--preset", "smoke"])
-    return resolve_config(RECIPE, args, log=lambda *_: None, derive_schedule=False)
+    return EXPERIMENT.resolve(preset="smoke", derive_schedule=False, log=lambda *_: None)
 
 
 def test_a_grid_expands_to_every_combination_named_by_its_values(tmp_path):
@@ -43,9 +41,8 @@ def test_the_shipped_comparison_files_are_valid(tmp_path):
     assert len(files) >= 4
     for path in files:
         spec = load_comparison(path)
-        args = build_parser(RECIPE).parse_args(["compare", str(path)])
-        base = comparison_base(RECIPE, args, spec, log=lambda *_: None)  # checks every variant
-        assert args.preset == "cpu" and spec.seeds >= 3 and len(spec.variants) >= 2, path
+        base = comparison_base(EXPERIMENT, spec, origin=str(path), log=lambda *_: None)  # checks every variant
+        assert spec.preset == "cpu" and spec.seeds >= 3 and len(spec.variants) >= 2, path
         configs = [variant_config(base, variant, 0) for variant in spec.variants]  # schedules and optimizers too
         # The folder's HParams experiment takes every varied value (data.augment is a list).
         folder = tmp_path / path.stem

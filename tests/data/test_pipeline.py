@@ -239,7 +239,7 @@ def test_unknown_augmentation_names_the_name_and_the_allowed_ones():
         ({"augment": ("flip", "alternating_flip"), "epochs": 2}, "augment"),
         ({"augment": ("alternating_flip",)}, "augment"),  # without epochs
         ({"translate_pixels": -1}, "translate_pixels"),
-        ({"translate_pixels": SIDE}, "translate_pixels"),
+        ({"translate_pixels": SIDE, "augment": ("translate",)}, "translate_pixels"),
         ({"erasing_rate": 0.5}, "erasing_rate"),  # without "erasing" in augment
         ({"augment": ("erasing",), "erasing_rate": 1.5}, "erasing_rate"),
         ({"mixup_alpha": -0.1}, "mixup_alpha"),
@@ -259,10 +259,18 @@ def test_invalid_arguments(kwargs, argument):
         make_dataset(x, y, **arguments)
 
 
+def test_the_image_size_bounds_translate_pixels_only_where_images_are_shifted():
+    x, y = indexed_images()
+    make_dataset(x, y, batch_size=4, training=True, translate_pixels=SIDE)  # nothing shifted: nothing to bound
+    make_dataset(x.reshape(len(x), -1).astype("float32"), y, batch_size=4, training=True)  # features, not images
+
+
 def test_invalid_arrays():
     x, y = indexed_images()
-    with pytest.raises(ValueError, match="argument `x`.*uint8 images"):
-        make_dataset(x.astype("float32"), y, batch_size=4, training=False, num_classes=N)
+    with pytest.raises(ValueError, match="argument `augment`.*no augmentation.*not uint8 images"):
+        make_dataset(x.astype("float32"), y, batch_size=4, training=True, augment=("flip",))
+    with pytest.raises(ValueError, match="argument `x`.*numeric array"):
+        make_dataset(np.array(["a"] * len(y)), y, batch_size=4, training=False)
     with pytest.raises(ValueError, match="argument `y`"):
         make_dataset(x, y[:-1], batch_size=4, training=False, num_classes=N)
 

@@ -41,7 +41,7 @@ def test_smoke_run_exits_0_and_leaves_results(smoke_run):
     assert results["epochs_run"] == 2
     assert 0.0 <= results["test"]["accuracy"] <= 1.0
     assert results["seed"] == 0 and results["versions"]["keras"]
-    from kerasreg.recipes.hardware import machine
+    from kerasreg.engine.hardware import machine
 
     assert results["machine"] == machine()  # what the wall time was measured on
     assert results["config"]["data"]["source"] == "synthetic"
@@ -88,8 +88,8 @@ def test_evaluate_can_switch_test_time_augmentation(smoke_run):
 
     import kerasreg  # noqa: F401 - registers the layers for loading
     from kerasreg.config import build
-    from kerasreg.recipes import engine
-    from kerasreg.recipes.cifar import RECIPE
+    from kerasreg import engine
+    from kerasreg.recipes.cifar import EXPERIMENT
 
     cwd, _ = smoke_run
     (run_dir,) = run_dirs(cwd)
@@ -100,7 +100,7 @@ def test_evaluate_can_switch_test_time_augmentation(smoke_run):
     config = build(json.loads((run_dir / "config.json").read_text()))
     config.data.cache_dir = str(cwd / "cache")
     assert config.training.test_time_augmentation == "none"
-    test = engine.prepare(config, RECIPE).test
+    test = engine.prepare(config, EXPERIMENT).test
     model = keras.models.load_model(run_dir / "model.keras")
     x = np.concatenate([batch[0] for batch in test])
     y = np.concatenate([batch[1] for batch in test])
@@ -211,14 +211,14 @@ def test_malformed_tf_config_is_refused_clearly(tmp_path):
     (["evaluate", "logs/cifar/run"], None),
 ])  # fmt: skip
 def test_ctrl_c_says_how_to_carry_on_for_that_command(command, hint, monkeypatch, capsys):
-    from kerasreg.recipes import cli
-    from kerasreg.recipes.cifar import RECIPE
+    from kerasreg.cli import commands
+    from kerasreg.recipes.cifar import EXPERIMENT
 
-    def interrupted(recipe, args):
+    def interrupted(self):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, f"_{command[0]}", interrupted)
-    assert cli.main(RECIPE, command) == 130
+    monkeypatch.setattr(commands._Command, command[0], interrupted)
+    assert commands.main(EXPERIMENT, command, prog="python -m kerasreg.recipes.cifar") == 130
     message = capsys.readouterr().err.strip()
     assert message.startswith("python -m kerasreg.recipes.cifar: interrupted")
     assert message.endswith(hint) if hint else message.endswith("interrupted")

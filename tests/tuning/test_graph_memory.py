@@ -7,10 +7,9 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from kerasreg.recipes.cifar import RECIPE  # noqa: E402
-from kerasreg.recipes.cli import build_parser, resolve_config  # noqa: E402
+from kerasreg.recipes.cifar import EXPERIMENT  # noqa: E402
 from kerasreg.tuning import load_space, run_search, search  # noqa: E402
-from kerasreg.recipes.graph_memory import PREFIX, _registry, forget_custom_gradients  # noqa: E402
+from kerasreg.engine.graph_memory import PREFIX, _registry, forget_custom_gradients  # noqa: E402
 from tests.tuning.harness import BASE, write_space  # noqa: E402
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a TensorFlow registry")
@@ -51,8 +50,9 @@ def test_only_entries_registered_inside_the_block_are_removed():
 def test_a_search_leaves_no_trial_graph_registered(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     space_path = write_space(tmp_path)
-    args = build_parser(RECIPE).parse_args(["tune", "--space", space_path, "--logdir", str(tmp_path / "logs"), *BASE])
-    config = resolve_config(RECIPE, args, log=lambda *_: None, derive_schedule=False)
+    config = EXPERIMENT.resolve(preset="smoke", overrides=[a for a in BASE if "=" in a],
+                                values={"logging.logdir": str(tmp_path / "logs")}, derive_schedule=False,
+                                log=lambda *_: None)  # fmt: skip
     space = load_space(space_path, config)
     before = custom_gradient_keys()
     inside_trials, after_trials = [], []
@@ -64,7 +64,7 @@ def test_a_search_leaves_no_trial_graph_registered(tmp_path, monkeypatch):
             inside_trials.append(len(custom_gradient_keys() - before))
 
     monkeypatch.setattr(search, "forget_custom_gradients", recording)
-    root, results = run_search(RECIPE, config, space, kind="random", max_trials=3, log=lambda *_: None,
+    root, results = run_search(EXPERIMENT, config, space, kind="random", max_trials=3, log=lambda *_: None,
                                trial_end_hook=lambda trial: after_trials.append(len(custom_gradient_keys() - before)))  # fmt: skip
     assert [t["status"] for t in results["trials"]] == ["COMPLETED"] * 3
     # Each trial's traced train step registered gradients (the leak) ...

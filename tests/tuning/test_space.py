@@ -54,7 +54,7 @@ def test_apply_sets_values_and_a_new_schedule_name_starts_its_table_afresh(tmp_p
         ('[hyperparameters."regularization.block_size"]\ntype = "int"\nmin = 3\nmax = 7\nwhen = {"regularization.dropout" = ["dropblock"]}\n',
          "not an earlier hyperparameter"),
         ('[hyperparameters."regularization.dropout_rate"]\ntype = "float"\nmin = 0.2\nmax = 0.4\n',
-         "the recipe's value (regularization.dropout_rate = 0.5; give a default)"),
+         "the experiment's value (regularization.dropout_rate = 0.5; give a default)"),
         ('[hyperparameters."training.batch_size"]\ntype = "int"\nmin = 32\nmax = 256\ndefault = 512\n',
          "default must be an integer in [min, max]"),
         ("[hyperparameters]\n", "no [hyperparameters"),
@@ -92,13 +92,11 @@ def test_bad_tune_input_exits_2_with_one_line(tmp_path, args, message):
 def test_the_shipped_cifar_space_loads_against_the_recipe_and_its_presets():
     from pathlib import Path
 
-    from kerasreg.recipes.cifar import RECIPE
-    from kerasreg.recipes.cli import build_parser, resolve_config
+    from kerasreg.recipes.cifar import EXPERIMENT
 
     path = Path(__file__).resolve().parents[2] / "recipes" / "cifar-tune.toml"
     for preset in ("smoke", "cpu", "gpu"):
-        args = build_parser(RECIPE).parse_args(["tune", "--space", str(path), "--preset", preset])
-        config = resolve_config(RECIPE, args, log=lambda *_: None, derive_schedule=False)
+        config = EXPERIMENT.resolve(preset=preset, derive_schedule=False, log=lambda *_: None)
         space = load_space(path, config)
         hp = kt.HyperParameters()
         hp.values.update({"regularization.dropout": "dropblock", "regularization.batch_norm": True})

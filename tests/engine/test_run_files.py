@@ -3,7 +3,7 @@ import json
 import os
 
 from kerasreg.config import ExperimentConfig, resolve
-from kerasreg.recipes.run_files import create_run_dir, run_tag, write_json_atomic
+from kerasreg.engine.run_files import create_run_dir, run_tag, write_json_atomic
 
 
 def test_runs_started_in_the_same_second_get_distinct_dirs(tmp_path):

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from kerasreg.config import ConfigError
-from kerasreg.recipes import engine
-from kerasreg.recipes.cifar import RECIPE
-from kerasreg.recipes.cli import build_parser, resolve_config
+from kerasreg import engine
+from kerasreg.recipes.cifar import EXPERIMENT
 
 SETS = ["data.synthetic_examples=256", "training.epochs=4", "training.snapshot_ensemble=3"]
 # A [schedule] table in a file replaces the preset's whole table.
@@ -24,10 +23,10 @@ def config(*extra, schedule=RESTARTS, folder=None):
 
     path = Path(folder or tempfile.mkdtemp()) / "schedule.toml"
     path.write_text(schedule)
-    args = ["train", "--preset", "smoke", "--config", str(path)]
+    overrides = []
     for assignment in [*SETS, *extra]:
-        args += ["--set", assignment]
-    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(args), log=lambda *_: None)
+        overrides.append(assignment)
+    return EXPERIMENT.resolve(preset="smoke", config_file=str(path), overrides=overrides, log=lambda *_: None)
 
 
 def test_the_snapshots_are_the_last_cycle_ends():
@@ -37,7 +36,7 @@ def test_the_snapshots_are_the_last_cycle_ends():
 
 
 def test_a_run_scores_each_snapshot_and_their_average(tmp_path):
-    run_dir, results = engine.train(config(), RECIPE, run_dir=str(tmp_path / "run"), log=lambda *_: None)
+    run_dir, results = engine.train(config(), EXPERIMENT, run_dir=str(tmp_path / "run"), log=lambda *_: None)
     snapshot = results["snapshot_ensemble"]
     assert snapshot["epochs"] == [2, 3, 4] and [m["epoch"] for m in snapshot["members"]] == [2, 3, 4]
     # The last snapshot is the final model: the same test scores as the run's own.
@@ -63,7 +62,7 @@ def test_a_run_scores_each_snapshot_and_their_average(tmp_path):
 )
 def test_bad_snapshot_settings_fail_before_the_run(extra, schedule, message, tmp_path):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
-        engine.train(config(*extra, schedule=schedule), RECIPE, run_dir=str(tmp_path / "run"), log=lambda *_: None)
+        engine.train(config(*extra, schedule=schedule), EXPERIMENT, run_dir=str(tmp_path / "run"), log=lambda *_: None)
     assert not (tmp_path / "run").exists()
 
 

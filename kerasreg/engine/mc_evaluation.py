@@ -17,8 +17,8 @@ import os
 
 import numpy as np
 
-from kerasreg.recipes import engine
-from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
+from kerasreg.engine.run_files import write_json_atomic
 
 
 def _stochastic_layers(model):
@@ -47,28 +47,33 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
     from kerasreg.reporting.tensorboard import png_to_image
     from kerasreg.uncertainty import mc_predict, plot_reliability_diagram
 
-    evaluated = engine.evaluation_model(model, config)
+    if prepared.outputs.kind != "softmax":
+        from kerasreg.config import ConfigError
+
+        raise ConfigError("--mc-samples scores softmax classifiers (several classes); this run's model outputs "
+                          f"{prepared.outputs.kind} values")  # fmt: skip
+    evaluated = evaluation_model(model, config, prepared.fresh_metrics())
     # A model trained with layers that sample at inference (the `mc`
     # dropout variant) would score one random sample as "deterministic";
     # its MC-off copy gives the deterministic half of the comparison.
     sampling = _sampling_at_inference(model)
-    deterministic = engine.evaluation_model(disable_mc(model), config) if sampling else evaluated
+    deterministic = evaluation_model(disable_mc(model), config, prepared.fresh_metrics()) if sampling else evaluated
     if sampling:
         log(f"deterministic scores with MC off in {', '.join(sampling)} (they sample at inference as trained)")
-    labels, probabilities = engine._test_predictions(deterministic, prepared.test, prepared.one_hot)
+    labels, probabilities = test_predictions(deterministic, prepared.test, prepared.one_hot, prepared.outputs)
     images = np.concatenate([np.asarray(x) for x, _ in prepared.test])
     stochastic = _stochastic_layers(model)
     if not stochastic:
         log("the model has no dropout or other stochastic layer: MC samples equal the deterministic prediction")
     sampled = mc_predict(evaluated, images, num_samples=num_samples, batch_size=config.training.batch_size,
-                         from_logits=True)  # fmt: skip
+                         from_logits=prepared.outputs.logits)  # fmt: skip
     report = {
         "run_dir": run_dir,
         "samples": num_samples,
         "stochastic_layers": stochastic,
         "test_time_augmentation": config.training.test_time_augmentation,
-        "deterministic": engine.prediction_scores(probabilities, labels),
-        "mc": {**engine.prediction_scores(sampled["mean"], labels),
+        "deterministic": prediction_scores(probabilities, labels),
+        "mc": {**prediction_scores(sampled["mean"], labels),
                "mean_entropy": float(np.mean(sampled["entropy"])),
                "mean_mutual_information": float(np.mean(sampled["mutual_information"]))},  # fmt: skip
     }

@@ -3,7 +3,7 @@
 import os
 
 from kerasreg.config import ExperimentConfig, resolve
-from kerasreg.recipes import hardware
+from kerasreg.engine import hardware
 
 
 def write_cpuinfo(path, flags):

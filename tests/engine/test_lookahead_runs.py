@@ -4,18 +4,17 @@ import keras
 import pytest
 
 from kerasreg.config import ConfigError
-from kerasreg.recipes import engine
-from kerasreg.recipes.cifar import RECIPE
-from kerasreg.recipes.cli import build_parser, resolve_config
+from kerasreg import engine
+from kerasreg.recipes.cifar import EXPERIMENT
 
 SETS = ["data.synthetic_examples=256", "training.epochs=3", "training.lookahead_steps=3"]
 
 
 def config(*extra):
-    args = ["train", "--preset", "smoke"]
+    overrides = []
     for assignment in [*SETS, *extra]:
-        args += ["--set", assignment]
-    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(args), log=lambda *_: None)
+        overrides.append(assignment)
+    return EXPERIMENT.resolve(preset="smoke", overrides=overrides, log=lambda *_: None)
 
 
 class Interrupt(keras.callbacks.Callback):
@@ -27,8 +26,8 @@ class Interrupt(keras.callbacks.Callback):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lookahead")
-    _, with_lookahead = engine.train(config(), RECIPE, run_dir=str(folder / "on"), log=lambda *_: None)
-    _, without = engine.train(config("training.lookahead_steps=0"), RECIPE, run_dir=str(folder / "off"),
+    _, with_lookahead = engine.train(config(), EXPERIMENT, run_dir=str(folder / "on"), log=lambda *_: None)
+    _, without = engine.train(config("training.lookahead_steps=0"), EXPERIMENT, run_dir=str(folder / "off"),
                               log=lambda *_: None)  # fmt: skip
     return with_lookahead, without
 
@@ -42,8 +41,8 @@ def test_an_interrupted_run_resumes_exactly(reference, tmp_path):
     expected, _ = reference
     run_dir = str(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
-        engine.train(config(), RECIPE, run_dir=run_dir, log=lambda *_: None, callbacks=(Interrupt(),))
-    _, results = engine.train(config(), RECIPE, resume_dir=run_dir, log=lambda *_: None)
+        engine.train(config(), EXPERIMENT, run_dir=run_dir, log=lambda *_: None, callbacks=(Interrupt(),))
+    _, results = engine.train(config(), EXPERIMENT, resume_dir=run_dir, log=lambda *_: None)
     for name in ("accuracy", "loss", "nll"):
         assert results["test"][name] == pytest.approx(expected["test"][name], rel=1e-4, abs=1e-5)
 

@@ -36,7 +36,7 @@ def test_the_average_is_at_least_as_good_as_its_members_on_average_in_nll_and_br
     cwd, folder, result = trained
     report = json.loads((folder / "ensemble.json").read_text())
     assert report["size"] == 3 and [m["seed"] for m in report["members"]] == [0, 1, 2]
-    from kerasreg.recipes.hardware import machine
+    from kerasreg.engine.hardware import machine
 
     assert report["machine"] == machine()
     # -log and the squared error are convex: the score of the mean probability

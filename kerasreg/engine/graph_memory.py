@@ -39,7 +39,7 @@ def forget_custom_gradients():
 
     Example:
 
-    >>> from kerasreg.recipes.graph_memory import forget_custom_gradients
+    >>> from kerasreg.engine.graph_memory import forget_custom_gradients
     >>> with forget_custom_gradients():
     ...     pass  # build a model, fit it, save what is worth keeping
     """

@@ -7,19 +7,18 @@ import numpy as np
 import pytest
 
 from kerasreg.config import ConfigError
-from kerasreg.recipes import engine
-from kerasreg.recipes.cifar import RECIPE
-from kerasreg.recipes.cli import build_parser, resolve_config
+from kerasreg import engine
+from kerasreg.recipes.cifar import EXPERIMENT
 
 SETS = ["data.synthetic_examples=256", "training.epochs=4", "training.swa_epochs=2", "training.swa_learning_rate=0.01",
         "regularization.dropout=dropout", "regularization.dropout_rate=0.2"]  # fmt: skip
 
 
 def config(*extra):
-    args = ["train", "--preset", "smoke"]
+    overrides = []
     for assignment in [*SETS, *extra]:
-        args += ["--set", assignment]
-    return resolve_config(RECIPE, build_parser(RECIPE).parse_args(args), log=lambda *_: None)
+        overrides.append(assignment)
+    return EXPERIMENT.resolve(preset="smoke", overrides=overrides, log=lambda *_: None)
 
 
 class Record(keras.callbacks.Callback):
@@ -40,7 +39,7 @@ class Interrupt(keras.callbacks.Callback):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     record = Record()
-    run_dir, results = engine.train(config(), RECIPE, run_dir=str(tmp_path_factory.mktemp("swa") / "run"),
+    run_dir, results = engine.train(config(), EXPERIMENT, run_dir=str(tmp_path_factory.mktemp("swa") / "run"),
                                     log=lambda *_: None, callbacks=(record,))  # fmt: skip
     return run_dir, results, record.snapshots
 
@@ -55,7 +54,7 @@ def test_the_saved_model_holds_the_average_of_the_last_epochs(reference):
 
 
 def test_the_swa_epochs_run_at_the_swa_learning_rate():
-    prepared = engine.prepare(config(), RECIPE)
+    prepared = engine.prepare(config(), EXPERIMENT)
     start = 2 * prepared.steps_per_epoch
     rates = [float(prepared.schedule(step)) for step in (start - 1, start, start + 5)]
     assert rates[0] != pytest.approx(0.01) and rates[1:] == pytest.approx([0.01, 0.01])
@@ -66,10 +65,10 @@ def test_an_interrupted_run_resumes_with_its_average(reference, tmp_path):
     _, expected, _ = reference
     run_dir = str(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
-        engine.train(config(), RECIPE, run_dir=run_dir, log=lambda *_: None, callbacks=(Interrupt(),))
+        engine.train(config(), EXPERIMENT, run_dir=run_dir, log=lambda *_: None, callbacks=(Interrupt(),))
     state = json.loads(open(f"{run_dir}/checkpoint/state.json").read())
     assert state["epoch"] == 3 and state["swa"] == "swa-epoch-0003.npz"
-    _, results = engine.train(config(), RECIPE, resume_dir=run_dir, log=lambda *_: None)
+    _, results = engine.train(config(), EXPERIMENT, resume_dir=run_dir, log=lambda *_: None)
     assert results["swa"]["snapshots"] == 2
     for name in ("accuracy", "loss", "nll"):
         assert results["test"][name] == pytest.approx(expected["test"][name], rel=1e-4, abs=1e-5)

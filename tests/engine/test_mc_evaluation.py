@@ -50,19 +50,19 @@ def test_a_run_whose_dropout_samples_at_inference_is_scored_with_mc_off(tmp_path
     import keras
 
     from kerasreg.layers import MCDropout
-    from kerasreg.recipes import engine
-    from kerasreg.recipes.cifar import RECIPE
-    from kerasreg.recipes.cli import _config_of_run
+    from kerasreg import engine
+    from kerasreg.recipes.cifar import EXPERIMENT
+    from kerasreg.experiment import config_of_run
 
-    config = _config_of_run(str(run))
-    prepared = engine.prepare(config, RECIPE)
+    config = config_of_run(str(run))
+    prepared = engine.prepare(config, EXPERIMENT)
     model = keras.models.load_model(run / "model.keras")
     identity = keras.models.clone_model(
         model, clone_function=lambda layer: keras.layers.Identity() if isinstance(layer, MCDropout)
         else layer.__class__.from_config(layer.get_config()))  # fmt: skip
     identity.set_weights(model.get_weights())
     assert sum(isinstance(layer, MCDropout) for layer in model._flatten_layers()) > 0
-    labels, probabilities = engine._test_predictions(identity, prepared.test, prepared.one_hot)
+    labels, probabilities = engine.test_predictions(identity, prepared.test, prepared.one_hot)
     reference = engine.prediction_scores(probabilities, labels)
     for name in ("accuracy", "nll", "brier", "ece"):
         assert reports[0]["deterministic"][name] == pytest.approx(reference[name], rel=1e-5, abs=1e-7), name

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kerasreg.config import ConfigError, ExperimentConfig, resolve
-from kerasreg.recipes import engine
+from kerasreg import engine
 
 
 def small_model():

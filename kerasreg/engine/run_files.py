@@ -27,7 +27,8 @@ def read_json(path):
 def run_tag(config):
     """A short, readable tag of what the run varies: model, dropout, schedule."""
     reg = config.regularization
-    parts = [config.model.name]
+    # A user's builder has no registry name: the experiment's name stands for it.
+    parts = [config.recipe or "model" if isinstance(config.model, dict) else config.model.name]
     if reg.dropout != "none":
         parts.append(f"{reg.dropout}{reg.dropout_rate:g}")
     parts.append(str(config.schedule.get("name", "lr")))

@@ -30,7 +30,7 @@ import tempfile
 import keras
 import numpy as np
 
-from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.engine.run_files import write_json_atomic
 
 STATE_FILE = "state.json"
 

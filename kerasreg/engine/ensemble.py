@@ -7,13 +7,14 @@ scored on the test set alone and the ensemble against them: accuracy, NLL,
 Brier score and ECE, so what the combination buys in accuracy and in
 calibration is one table.
 
-- ``python -m kerasreg.recipes.<name> train --ensemble K``: K runs with
+- ``python -m kerasreg train --ensemble K``: K runs with
   seeds ``seed .. seed + K - 1`` under ``<logdir>/<recipe>/ensemble-<name>/member-<seed>/``
   (rerunning skips finished members), then the report there.
-- ``python -m kerasreg.recipes.<name> ensemble RUN_DIR [RUN_DIR ...]``:
+- ``python -m kerasreg ensemble RUN_DIR [RUN_DIR ...]``:
   the same report from finished runs (e.g. a comparison variant's seeds).
 """
 
+import copy
 import json
 import os
 
@@ -22,9 +23,11 @@ import numpy as np
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError, build, to_dict
-from kerasreg.recipes import engine
-from kerasreg.recipes.hardware import machine
-from kerasreg.recipes.run_files import write_json_atomic
+from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
+from kerasreg.engine.prepare import prepare
+from kerasreg.engine.training import train_into, versions
+from kerasreg.engine.hardware import machine
+from kerasreg.engine.run_files import write_json_atomic
 
 METRIC_NAMES = ("accuracy", "nll", "brier", "ece")
 
@@ -37,14 +40,12 @@ def _run_config(run_dir):
         return build(json.load(handle))
 
 
-def evaluate_ensemble(recipe, run_dirs, log=print):
+def evaluate_ensemble(task, run_dirs, log=print):
     """Scores each run and the mean of their probabilities on the test set; returns the report dict.
 
     The runs must share the data config (so the test set is the same); the
     test set is evaluated with each run's own test-time augmentation.
     """
-    import kerasreg  # noqa: F401 - registers kerasreg objects for loading
-
     if len(run_dirs) < 2:
         raise ConfigError(f"an ensemble needs at least 2 runs; got {len(run_dirs)}")
     configs = [_run_config(d) for d in run_dirs]
@@ -53,22 +54,22 @@ def evaluate_ensemble(recipe, run_dirs, log=print):
         if to_dict(config)["data"] != data:
             raise ConfigError(f"{run_dir} uses other data than {run_dirs[0]} ([data] differs); "
                               "ensemble members must share the test set")  # fmt: skip
-    prepared = engine.prepare(configs[0], recipe)
+    prepared = prepare(configs[0], task)
     members, total, labels = [], None, None
     for run_dir, config in zip(run_dirs, configs):
         keras.backend.clear_session()
         model = keras.models.load_model(os.path.join(run_dir, "model.keras"))
-        labels, probabilities = engine._test_predictions(engine.evaluation_model(model, config), prepared.test,
-                                                         prepared.one_hot)  # fmt: skip
+        labels, probabilities = test_predictions(evaluation_model(model, config, prepared.fresh_metrics()),
+                                                 prepared.test, prepared.one_hot, prepared.outputs)  # fmt: skip
         total = probabilities if total is None else total + probabilities
-        members.append({"run_dir": run_dir, "seed": config.training.seed, **engine.prediction_scores(probabilities, labels)})
+        members.append({"run_dir": run_dir, "seed": config.training.seed, **prediction_scores(probabilities, labels)})
         log(f"member {run_dir}: test accuracy {members[-1]['accuracy']:.4f}")
-    ensemble = engine.prediction_scores(total / len(members), labels)
+    ensemble = prediction_scores(total / len(members), labels)
     mean = {name: float(np.mean([m[name] for m in members])) for name in METRIC_NAMES}
     best = {name: float(max(m[name] for m in members) if name == "accuracy" else min(m[name] for m in members))
             for name in METRIC_NAMES}  # fmt: skip
     return {"members": members, "member_mean": mean, "member_best": best, "ensemble": ensemble,
-            "size": len(members), "versions": engine.versions(),
+            "size": len(members), "versions": versions(),
             "machine": machine()}  # fmt: skip
 
 
@@ -95,14 +96,14 @@ def write_report(folder, report):
         handle.write(markdown(report))
 
 
-def train_members(recipe, config, size, log=print):
+def train_members(task, config, size, log=print):
     """Trains (or finishes) ``size`` members with consecutive seeds; returns ``(folder, run_dirs)``."""
-    from kerasreg.recipes.run_files import run_tag
+    from kerasreg.engine.run_files import run_tag
 
     if size < 2:
         raise ConfigError(f"--ensemble needs at least 2 members; got {size}")
     name = config.logging.run_name or run_tag(config)
-    folder = os.path.join(config.logging.logdir, recipe.name, f"ensemble-{name}")
+    folder = os.path.join(config.logging.logdir, task.name, f"ensemble-{name}")
     identity = {"config": to_dict(config)}
     identity["config"]["training"]["seed"] = None  # members differ only in the seed
     previous_path = os.path.join(folder, "ensemble-config.json")
@@ -120,8 +121,8 @@ def train_members(recipe, config, size, log=print):
         if os.path.isfile(os.path.join(run_dir, "results.json")):
             log(f"member {index + 1}/{size} (seed {seed}): done already")
             continue
-        member = build(to_dict(config))
+        member = copy.deepcopy(config)
         member.training.seed = seed
         log(f"member {index + 1}/{size} (seed {seed})")
-        engine.train_into(run_dir, member, recipe, log=log)
+        train_into(run_dir, member, task, log=log)
     return folder, run_dirs

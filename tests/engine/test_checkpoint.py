@@ -5,7 +5,7 @@ import json
 import keras
 import numpy as np
 
-from kerasreg.recipes import checkpoint
+from kerasreg.engine import checkpoint
 
 
 def model_and_data():

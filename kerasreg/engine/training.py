@@ -1,0 +1,364 @@
+"""`train`: the one training path of every run — ``train``, comparison runs, ensemble members, tune trials.
+
+A run goes through named steps: open (resume state, prepare, run
+directory), callbacks (`training_callbacks`, the same list for every kind
+of run), fit, evaluate (the test set, once), and record (``results.json``,
+``model.keras``, ``inference.keras``, TensorBoard's final summary). A tune
+trial is the same run with ``evaluate_test=False``: the search never sees
+the test set, and its validation metrics are those ``train`` would get for
+the same values and seed.
+"""
+
+import dataclasses
+import math
+import os
+import platform
+import shutil
+import tempfile
+import time
+
+import keras
+import numpy as np
+
+from kerasreg.config import ConfigError, to_dict
+from kerasreg.engine import checkpoint
+from kerasreg.engine.evaluation import calibration_metrics, evaluation_model, inference_model, test_predictions
+from kerasreg.engine.graph_memory import forget_custom_gradients
+from kerasreg.engine.hardware import machine
+from kerasreg.engine.noops import active_regularizers
+from kerasreg.engine.prepare import prepare
+from kerasreg.engine.run_files import create_run_dir, write_json_atomic
+from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot_epochs
+from kerasreg.version import __version__
+
+# What a run directory records about what built it, so `evaluate RUN_DIR` finds its experiment.
+RUN_FILE = "run.json"
+
+
+class TimeAndNaN(keras.callbacks.Callback):
+    """Measures training wall time; stops at once on a NaN loss.
+
+    Raising (rather than setting ``stop_training``) leaves the epoch
+    unfinished, so the checkpoint is never written with the broken weights
+    and the last one stays the last good one.
+    """
+
+    def __init__(self, seconds=0.0):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds += time.perf_counter() - self._start
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise FloatingPointError(
+                f"the training loss became {float(loss)} at step {batch + 1} of epoch {self._epoch + 1}"
+            )
+
+
+def versions():
+    import tensorflow as tf
+
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "numpy": np.__version__,
+        "backend": keras.backend.backend(),
+        "kerasreg": __version__,
+    }
+
+
+@dataclasses.dataclass
+class Callbacks:
+    """The callbacks of one run, in order, and the ones the engine reads afterwards."""
+
+    all: list
+    timer: TimeAndNaN
+    saver: checkpoint.RunCheckpoint
+    logger: object = None
+    stopping: object = None
+    swa: object = None
+
+
+def training_callbacks(config, prepared, run_dir, folder, state, hparams=None, extra=()):
+    """The callback list every run trains with (see the module docstring); ``extra`` go last."""
+    from kerasreg.callbacks import Lookahead, StochasticWeightAveraging
+    from kerasreg.reporting import RunLogger
+
+    training = config.training
+    timer = TimeAndNaN(state.get("train_seconds", 0.0))
+    callbacks = [timer]
+    if training.lookahead_steps:
+        callbacks.append(Lookahead(training.lookahead_steps, prepared.steps_per_epoch * training.epochs,
+                                   training.lookahead_decay, training.lookahead_power))  # fmt: skip
+    logger = None
+    if config.logging.tensorboard and prepared.chief:
+        callbacks.append(keras.callbacks.TensorBoard(run_dir, write_graph=False, update_freq="epoch"))
+        logger = RunLogger(run_dir, prepared.schedule, prepared.steps_per_epoch,
+                           prepared.steps_per_epoch * training.epochs,
+                           to_dict(config) if hparams is None else hparams, flat=hparams is not None)  # fmt: skip
+        callbacks.append(logger)
+    stopping = None
+    if training.early_stopping_patience:
+        objective = prepared.objective
+        stopping = keras.callbacks.EarlyStopping(monitor=objective.name, mode=objective.mode,
+                                                 patience=training.early_stopping_patience, restore_best_weights=True)  # fmt: skip
+        callbacks.append(stopping)
+    swa = None
+    if training.swa_epochs:
+        swa = StochasticWeightAveraging(training.epochs - training.swa_epochs, batch_norm_data=prepared.batch_norm_data)
+        if state.get("swa"):
+            swa.set_state(checkpoint.load_swa_state(os.path.join(folder, state["swa"])))
+        callbacks.append(swa)  # before the checkpoint: it saves the epoch's average
+    snapshots = snapshot_epochs(config)
+    if snapshots:
+        callbacks.append(SnapshotSaver(folder, snapshots))  # before the checkpoint that says the epoch is done
+    best_weights = state.get("_best_weights")
+    saver = checkpoint.RunCheckpoint(folder, stopping, resumed={k: v for k, v in state.items() if k != "_best_weights"},
+                                     best_weights=best_weights, extra_state=lambda: {"train_seconds": timer.seconds},
+                                     swa=swa)  # fmt: skip
+    callbacks.append(saver)  # after early stopping: it saves that epoch's decision
+    callbacks.extend(extra)
+    return Callbacks(callbacks, timer, saver, logger, stopping, swa)
+
+
+def _open_run_dir(config, task, prepared, resume_dir, run_dir, log):
+    """Where the run writes: the resumed run's directory, a given one, or a new one under the logdir."""
+    if not prepared.chief:
+        # Only the chief (worker 0) writes the run; the others checkpoint to scratch.
+        run_dir = tempfile.mkdtemp(prefix=f"kerasreg-worker{prepared.workers[1]}-")
+        log(f"worker {prepared.workers[1]} of {prepared.workers[0]}: worker 0 writes the run")
+        return run_dir
+    if resume_dir:
+        return resume_dir
+    if run_dir is not None:
+        os.makedirs(run_dir, exist_ok=True)
+        if os.listdir(run_dir):
+            raise ConfigError(f"run directory {run_dir} is not empty")
+    else:
+        run_dir = create_run_dir(config.logging.logdir, task.name, config)
+    log(f"run directory: {run_dir}")
+    write_json_atomic(os.path.join(run_dir, "config.json"), to_dict(config))
+    write_json_atomic(os.path.join(run_dir, RUN_FILE), {"experiment": task.name, "reference": task.reference,
+                                                         "model": task.describe_model(config)})  # fmt: skip
+    return run_dir
+
+
+def _fit(prepared, callbacks, *, epochs, initial_epoch, run_dir, folder, resume_dir, verbose):
+    try:
+        prepared.model.fit(prepared.train, validation_data=prepared.validation, epochs=epochs,
+                           initial_epoch=initial_epoch, steps_per_epoch=prepared.steps_per_epoch,
+                           callbacks=callbacks.all, verbose=verbose, shuffle=False)  # fmt: skip
+    except BaseException as error:
+        kept = checkpoint.load_state(folder) is not None
+        if not prepared.chief or (not resume_dir and not kept):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        if isinstance(error, FloatingPointError):
+            where = f"the last good checkpoint is kept in {folder}" if kept else "no epoch had finished, nothing was kept"
+            raise FloatingPointError(f"{error}; {where} (try a lower learning rate)") from None
+        raise
+
+
+def _finish_without_fit(model, best_weights, swa):
+    # Killed after the last checkpoint but before the results: nothing left to train.
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    if swa is not None:  # what fit's end would have done: the average, then batch-norm statistics
+        swa.set_model(model)
+        swa.on_train_end()
+
+
+def evaluate_test(prepared, config):
+    """The test set, once: ``(metrics, labels, probabilities)``; labels and probabilities are None for regression."""
+    if prepared.test is None:
+        return {}, None, None
+    evaluated = evaluation_model(prepared.model, config, prepared.fresh_metrics())
+    metrics = {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
+    if prepared.outputs.kind == "values":
+        return metrics, None, None
+    labels, probabilities = test_predictions(evaluated, prepared.test, prepared.one_hot, prepared.outputs)
+    metrics.update(calibration_metrics(probabilities, labels))
+    return metrics, labels, probabilities
+
+
+def _results(config, task, prepared, run_dir, history, done, timer, state, test_metrics, regularizers):
+    epochs_run = len(history.get("loss", []))
+    last = {k: v[-1] for k, v in history.items() if v}
+    objective = prepared.objective
+    series = history.get(objective.name, [])
+    best_epoch = None
+    if series:
+        best_epoch = (max if objective.mode == "max" else min)(range(len(series)), key=series.__getitem__)
+    images = prepared.num_train * (epochs_run - done)
+    dataset = prepared.dataset
+    results = {
+        "recipe": task.name,
+        "experiment": {"name": task.name, "reference": task.reference, "model": task.describe_model(config)},
+        "run_dir": run_dir,
+        "seed": config.training.seed,
+        "config": to_dict(config),
+        "versions": versions(),
+        # Wall times and bfloat16 numerics depend on it: runs of one comparison may span machines.
+        "machine": machine(),
+        "data": {"source": dataset.source, "train": prepared.num_train, "validation": prepared.num_validation,
+                 "test": 0 if dataset.x_test is None else int(len(dataset.x_test)),
+                 "classes": list(dataset.class_names) if dataset.class_names else None},  # fmt: skip
+        "regularizers": regularizers,
+        "objective": {"name": objective.name, "mode": objective.mode,
+                      "best": series[best_epoch] if best_epoch is not None else None,
+                      "best_epoch": None if best_epoch is None else best_epoch + 1},  # fmt: skip
+        "epochs_run": epochs_run,
+        "history": history,
+        "train": {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"},
+        "validation": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
+        "test": test_metrics,
+        "wall_time_seconds": timer.seconds,
+        # Of this process's epochs: a resumed run's earlier epochs ran elsewhere.
+        "images_per_second": images / (timer.seconds - state.get("train_seconds", 0.0)) if images else None,
+        "parameters": int(prepared.model.count_params()),
+    }
+    if "val_accuracy" in history:
+        results["best_validation_accuracy"] = float(max(history["val_accuracy"]))
+    return results
+
+
+def _record(run_dir, config, prepared, results, logger, labels, probabilities, save_model):
+    from kerasreg.reporting import confusion_matrix
+
+    if logger is not None:
+        final = {f"test_{k}": v for k, v in results["test"].items() if k in ("accuracy", "loss", "nll", "ece", "auc")}
+        final.update({f"val_{k}": v for k, v in results["validation"].items() if k == "accuracy"})
+        matrix, names = None, None
+        if labels is not None and prepared.dataset.class_names:
+            names = prepared.dataset.class_names
+            matrix = confusion_matrix(labels, np.argmax(probabilities, axis=-1), len(names))
+        logger.log_final(final, matrix, names)
+        logger.close()
+    if save_model:
+        prepared.model.save(os.path.join(run_dir, "model.keras"))
+        inference_model(prepared.model, prepared.dataset, prepared.outputs).save(os.path.join(run_dir, "inference.keras"))
+    write_json_atomic(os.path.join(run_dir, "results.json"), results)
+
+
+def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=print, callbacks=(), prepared=None,
+          evaluate_test_set=True, save_model=True, epochs=None, initial_epoch=None, verbose=2,
+          check_noops=True):  # fmt: skip
+    """Runs one experiment; returns ``(run_dir, results)``.
+
+    Everything that can fail on bad input fails before the run directory is
+    created; a run that fails later removes its directory unless it already
+    holds a checkpoint worth resuming. With ``resume_dir`` (a run directory
+    holding ``config.json``, whose config this is), training continues from
+    that run's last checkpoint and ends as the uninterrupted run would
+    have. ``run_dir`` names the (new, or empty) directory of a fresh run
+    instead of one under ``logging.logdir``. ``hparams`` (flat ``{name:
+    value}``) replaces the flattened config as the run's TensorBoard
+    HParams. ``callbacks`` are appended to the engine's own.
+
+    For tune trials: ``prepared`` (the trial's `prepare`, already built),
+    ``evaluate_test_set=False`` (never the test set), ``save_model=False``
+    (KerasTuner keeps its own checkpoint), ``epochs``/``initial_epoch``
+    (Hyperband's brackets). ``check_noops=False``: the caller checked the
+    config's keys as part of a comparison (`kerasreg.engine.prepare`).
+    """
+    folder = checkpoint.folder_of(resume_dir) if resume_dir else None
+    state = (checkpoint.load_state(folder) if resume_dir else None) or {}
+    done = state.get("epoch", 0) if initial_epoch is None else initial_epoch
+    last_epoch = config.training.epochs if epochs is None else epochs
+    finished = state.get("stopped", False) or done >= last_epoch
+    if prepared is None:
+        prepared = prepare(config, task, first_epoch=0 if finished else done, check_noops=check_noops)
+    model = prepared.model
+    best_weights = checkpoint.restore(model, folder, state) if state else None
+    regularizers = active_regularizers(config, model, prepared.dataset)
+    log(f"{task.describe_model(config)}: active regularizers: {', '.join(regularizers) or 'none'}")
+    run_dir = _open_run_dir(config, task, prepared, resume_dir, run_dir, log)
+    if resume_dir and prepared.chief:
+        log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
+    folder = checkpoint.folder_of(run_dir)
+    log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
+    parts = training_callbacks(config, prepared, run_dir, folder, {**state, "_best_weights": best_weights},
+                               hparams, callbacks)  # fmt: skip
+    if finished:
+        _finish_without_fit(model, best_weights, parts.swa)
+    else:
+        _fit(prepared, parts, epochs=last_epoch, initial_epoch=done, run_dir=run_dir, folder=folder,
+             resume_dir=resume_dir, verbose=verbose)  # fmt: skip
+    history = parts.saver.history
+    test_metrics, labels, probabilities = evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None)
+    results = _results(config, task, prepared, run_dir, history, state.get("epoch", 0), parts.timer, state,
+                       test_metrics, regularizers)  # fmt: skip
+    snapshots = snapshot_epochs(config)
+    if snapshots and evaluate_test_set and prepared.test is not None:
+        results["snapshot_ensemble"] = snapshot_ensemble(model, config, prepared, folder, snapshots)
+    if parts.swa is not None:
+        results["swa"] = {"start_epoch": parts.swa.start_epoch, "snapshots": parts.swa.snapshots_averaged,
+                          "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
+    if prepared.workers is not None:
+        # Replicas the strategy synchronized: one per worker on CPUs.
+        results["workers"] = prepared.workers[0]
+        results["replicas_in_sync"] = int(model.distribute_strategy.num_replicas_in_sync)
+    if not prepared.chief:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        results["run_dir"] = None
+        return None, results
+    _record(run_dir, config, prepared, results, parts.logger, labels, probabilities, save_model)
+    return run_dir, results
+
+
+def train_into(run_dir, config, task, *, hparams=None, log=print, check_noops=True):
+    """Trains ``config`` into ``run_dir``, or finishes it there; returns ``(run_dir, results)``.
+
+    For callers that run many runs in one process (comparisons, ensembles):
+    a run with a checkpoint resumes from it, one interrupted before its
+    first checkpoint starts afresh. The Keras session is cleared before and
+    the run's traced graphs are released after (`graph_memory`).
+    """
+    resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
+    if not resume:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    log(f"{'resuming' if resume else 'training'}: {run_dir}")
+    keras.backend.clear_session()
+    with forget_custom_gradients():
+        return train(config, task, resume_dir=run_dir if resume else None, run_dir=None if resume else run_dir,
+                     hparams=hparams, log=log, check_noops=check_noops)  # fmt: skip
+
+
+def summary_table(results):
+    """The short table printed at the end of a run."""
+    test, validation = results["test"], results["validation"]
+    objective = results.get("objective") or {"name": "val_accuracy"}
+    metric = objective["name"][4:]
+    rows = []
+    for name, value in test.items():
+        if name not in ("nll", "brier", "ece"):
+            rows.append((f"test {name}", f"{value:.4f}"))
+    if "nll" in test:
+        rows.append(("test NLL / ECE", f"{test['nll']:.4f} / {test['ece']:.4f}"))
+    if not test:
+        rows.append(("test", "none (no test split)"))
+    best = objective.get("best")
+    rows.append((f"val {metric} (last / best)",
+                 f"{validation.get(metric, float('nan')):.4f} / {best if best is not None else float('nan'):.4f}"))  # fmt: skip
+    if "accuracy" in results["train"]:
+        rows.append(("train accuracy", f"{results['train']['accuracy']:.4f}"))
+    rows += [
+        ("epochs", str(results["epochs_run"])),
+        ("wall time", f"{results['wall_time_seconds']:.1f} s"),
+        ("examples/s", f"{results['images_per_second']:.0f}" if results["images_per_second"] else "-"),
+        ("parameters", f"{results['parameters']:,}"),
+    ]
+    snapshot = results.get("snapshot_ensemble")
+    if snapshot:
+        rows.insert(2, (f"snapshot ensemble of {len(snapshot['epochs'])}",
+                        f"{snapshot['ensemble']['accuracy']:.4f} (NLL {snapshot['ensemble']['nll']:.4f}, "
+                        f"epochs {', '.join(map(str, snapshot['epochs']))})"))  # fmt: skip
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)

@@ -1,0 +1,235 @@
+"""`Experiment`: your own Keras model and data, trained, compared over seeds and tuned by kerasreg.
+
+The model and the data go in as ordinary objects (fastai's `Learner`,
+Lightning's `Trainer.fit`); kerasreg adds the seeded pipeline, the
+validation split, TensorBoard, checkpoints and resume, the statistics
+and the search around them. The recipes (`kerasreg.recipes.cifar`) are
+`Experiment`s too.
+"""
+
+import dataclasses
+import os
+
+from kerasreg.comparison import ComparisonSpec, Variant, comparison_base, run_comparison
+from kerasreg.config import ConfigError
+from kerasreg.engine import (
+    Objective,
+    Task,
+    evaluation_model,
+    prepare,
+    resolve_config,
+    summary_table,
+    train,
+)
+from kerasreg.engine.ensemble import evaluate_ensemble, train_members
+from kerasreg.engine.run_files import read_json
+from kerasreg.tuning import load_space, run_search, space_from_dict, top_table
+
+
+@dataclasses.dataclass
+class Run:
+    """One finished run: its directory and ``results.json`` (``results["test"]``, ``["validation"]``, ...)."""
+
+    run_dir: str
+    results: dict
+
+    @property
+    def test(self):
+        return self.results["test"]
+
+    @property
+    def validation(self):
+        return self.results["validation"]
+
+    @property
+    def summary(self):
+        return summary_table(self.results)
+
+
+@dataclasses.dataclass
+class Comparison:
+    """A finished comparison: ``table`` (Markdown, as the CLI prints it), ``rows``, ``folder``, ``failed``."""
+
+    folder: str
+    table: str
+    rows: list
+    failed: list
+
+
+@dataclasses.dataclass
+class Search:
+    """A finished search: ``best`` (values, objective, test metrics), ``table`` (top trials), ``results``."""
+
+    folder: str
+    results: dict
+
+    @property
+    def best(self):
+        return self.results.get("best")
+
+    @property
+    def table(self):
+        objective = Objective(self.results["objective"], self.results.get("objective_mode", "max"))
+        return top_table(self.results["trials"], objective=objective)
+
+
+class Experiment(Task):
+    """A model and data set, trained, compared over seeds and tuned with kerasreg's engine.
+
+    Args:
+        model: What builds the model of each run:
+            a builder function whose keyword arguments with defaults
+            become ``model.*`` config keys and which may take the reserved
+            ``input_shape``, ``num_classes``, ``regularization`` (the run's
+            `kerasreg.architectures.Regularization`), ``seed`` and ``hp``
+            (KerasTuner hyperparameters); a `keras_tuner.HyperModel`; a
+            built `keras.Model` (cloned with fresh weights per run); or a
+            registered name / None (``model.name`` of
+            `kerasreg.architectures`).
+        data: ``(x_train, y_train, x_test, y_test)`` or ``(x_train,
+            y_train)`` arrays of any shape and dtype, ``(train, test)``
+            `tf.data.Dataset`s of ``(x, y)``, a `kerasreg.data.ArrayData`,
+            a function returning one of these (called once, when a run
+            needs the data), or a ``--data`` source string (a path, a
+            ``keras.datasets`` name, ``"synthetic"``). None: the config's
+            ``data.source``. The validation split is carved from the
+            training data; the test set is evaluated once per run.
+        name: The experiment's name: runs go to ``<logdir>/<name>/``.
+        loss: A loss name (``"sparse_categorical_crossentropy"``,
+            ``"binary_crossentropy"``, ``"categorical_crossentropy"``,
+            ``"mse"``, ``"mae"``, ``"huber"``; built with the
+            ``from_logits`` the model's outputs call for) or a
+            `keras.losses.Loss`. Default: cross-entropy for integer
+            labels (binary for one output unit), else mean squared error.
+        metrics: Metric names or objects (``"accuracy"`` and ``"auc"`` are
+            built to fit the outputs). Default: accuracy for classifiers.
+        objective: The validation metric that early stopping, checkpoint
+            selection, tuning and comparison tables use: ``"val_auc"``,
+            or ``("val_mae", "min")``. Default ``val_accuracy`` for
+            classifiers, else ``val_loss``.
+        config: Default config values ``{"section.key": value}`` (or an
+            `ExperimentConfig`, or a function returning one). A user's
+            model or data starts from plain defaults: no augmentation, no
+            weight decay, no label smoothing, Adam at 1e-3 for 10 epochs.
+        presets: ``{name: {"section.key": value}}``, chosen with ``preset=``
+            or ``--preset``.
+        logdir: Root of the run directories (default ``logs``).
+        reference: ``"module:NAME"`` that imports this experiment, recorded
+            in each run so ``python -m kerasreg evaluate RUN_DIR`` finds it
+            (set by ``--experiment``).
+
+    Example:
+
+    >>> import numpy as np, keras, kerasreg
+    >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    >>> y = (x[:, 0] > 0).astype("int64")
+    >>> def build(hidden=8, *, input_shape, regularization):
+    ...     inputs = keras.Input(input_shape)
+    ...     h = keras.layers.Dense(hidden, activation="relu")(inputs)
+    ...     h = keras.layers.Dropout(regularization.dropout_rate)(h)
+    ...     return keras.Model(inputs, keras.layers.Dense(2)(h))
+    >>> exp = kerasreg.Experiment(model=build, data=(x[:48], y[:48], x[48:], y[48:]), name="doc")
+    >>> config = exp.resolve({"model.hidden": 16}, seed=1, log=lambda *a: None)
+    >>> config.model, config.data.augment, config.regularization.decoupled_weight_decay
+    ({'hidden': 16}, [], 0.0)
+
+    ``exp.train(seed=0)`` then trains one run, ``exp.compare({...},
+    seeds=5)`` variants over seeds, ``exp.tune({...})`` a search (README,
+    "Your own model").
+    """
+
+    def __init__(self, model=None, data=None, *, name="experiment", loss=None, metrics=None, objective=None,
+                 config=None, presets=None, logdir=None, description=None, reference=None, **recipe):  # fmt: skip
+        super().__init__(model, data, name=name, loss=loss, metrics=metrics, objective=objective, config=config,
+                         presets=presets, logdir=logdir, description=description, reference=reference, **recipe)  # fmt: skip
+
+    def resolve(self, values=None, *, seed=None, epochs=None, preset=None, config_file=None, overrides=(),
+                derive_schedule=True, log=print):  # fmt: skip
+        """The resolved config: defaults -> ``preset`` -> ``config_file`` -> ``overrides`` -> ``values`` ->
+        ``seed``/``epochs``."""
+        flags = {"training.seed": seed, "training.epochs": epochs}
+        return resolve_config(self, preset=preset, config_file=config_file, overrides=overrides, values=values,
+                              flags=flags, log=log, derive_schedule=derive_schedule)  # fmt: skip
+
+    def train(self, values=None, *, seed=None, epochs=None, preset=None, config_file=None, run_dir=None, log=print):
+        """Trains and evaluates one run; returns a `Run`. ``values``: ``{"section.key": value}``."""
+        config = self.resolve(values, seed=seed, epochs=epochs, preset=preset, config_file=config_file, log=log)
+        run_dir, results = train(config, self, run_dir=run_dir, log=log)
+        return Run(run_dir, results)
+
+    def resume(self, run_dir, log=print):
+        """Finishes an interrupted run from its checkpoint; returns a `Run`."""
+        config = config_of_run(run_dir)
+        if os.path.exists(os.path.join(run_dir, "results.json")):
+            raise ConfigError(f"run {run_dir} already finished (results.json exists)")
+        run_dir, results = train(config, self, resume_dir=run_dir, log=log)
+        return Run(run_dir, results)
+
+    def compare(self, variants, *, seeds=3, values=None, baseline=None, name="comparison", preset=None,
+                config_file=None, epochs=None, log=print):  # fmt: skip
+        """Runs every variant over ``seeds`` seeds; returns a `Comparison` whose ``table`` the CLI would print.
+
+        ``variants``: ``{name: {"section.key": value}}``; ``values`` are shared
+        by all. Rerunning continues: finished runs are kept.
+        """
+        if not isinstance(variants, dict) or not variants:
+            raise ConfigError(f"variants must be a non-empty dict {{name: {{'section.key': value}}}}; got {variants!r}")
+        spec = ComparisonSpec(name=name, seeds=seeds, variants=[Variant(n, dict(v)) for n, v in variants.items()],
+                              baseline=baseline or next(iter(variants)), shared=dict(values or {}))  # fmt: skip
+        if spec.baseline not in variants:
+            raise ConfigError(f"baseline {spec.baseline!r} is not a variant ({', '.join(variants)})")
+        base = comparison_base(self, spec, preset=preset, config_file=config_file, flags={"training.epochs": epochs},
+                               origin=f"compare({name!r})", log=log)  # fmt: skip
+        result = run_comparison(self, base, spec, log=log)
+        return Comparison(result.folder, result.report.markdown, result.report.rows, result.failed)
+
+    def tune(self, space, *, tuner="random", max_trials=10, values=None, preset=None, config_file=None, epochs=None,
+             max_consecutive_failures=3, median_stopping=False, log=print):  # fmt: skip
+        """Searches ``space`` with KerasTuner; returns a `Search` (the best trial scored on the test set once).
+
+        ``space``: ``{"section.key": [choices] | ("log"|"linear"|"int", min, max) | table}``
+        or the path of a space file.
+        """
+        base = self.resolve(values, epochs=epochs, preset=preset, config_file=config_file, derive_schedule=False,
+                            log=log)  # fmt: skip
+        parsed = load_space(space, base) if isinstance(space, (str, os.PathLike)) else space_from_dict(space, base)
+        folder, results = run_search(self, base, parsed, kind=tuner, max_trials=max_trials,
+                                     max_consecutive_failures=max_consecutive_failures,
+                                     median_stopping=median_stopping, log=log)  # fmt: skip
+        return Search(folder, results)
+
+    def ensemble(self, size, values=None, *, seed=None, epochs=None, preset=None, log=print):
+        """Trains ``size`` members (seeds ``seed..``) and scores their averaged probabilities; returns the report."""
+        config = self.resolve(values, seed=seed, epochs=epochs, preset=preset, log=log)
+        _, run_dirs = train_members(self, config, size, log=log)
+        return evaluate_ensemble(self, run_dirs, log=log)
+
+    def evaluate(self, run_dir, *, test_time_augmentation=None):
+        """Re-scores a finished run's saved model on its test set; returns the metrics."""
+        import keras
+
+        config = config_of_run(run_dir)
+        if test_time_augmentation is not None:
+            config.training.test_time_augmentation = test_time_augmentation
+        path = os.path.join(run_dir, "model.keras")
+        if not os.path.isfile(path):
+            raise ConfigError(f"{run_dir} has no saved model (model.keras); did the run finish?")
+        prepared = prepare(config, self)
+        if prepared.test is None:
+            raise ConfigError(f"experiment {self.name!r} has no test split to evaluate on")
+        model = keras.models.load_model(path)
+        evaluated = evaluation_model(model, config, prepared.fresh_metrics())
+        return {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
+
+
+def config_of_run(run_dir):
+    """The resolved config a run recorded (``config.json``), or `ConfigError`."""
+    from kerasreg.config import build
+
+    values = read_json(os.path.join(run_dir, "config.json"))
+    if values is None:
+        raise ConfigError(f"{run_dir} is not a kerasreg run directory (no readable config.json)")
+    return build(values)
+
+
+__all__ = ["Comparison", "Experiment", "Run", "Search", "config_of_run"]
