@@ -435,11 +435,14 @@ def top_table(rows, k=5, objective=None):
     sign = -1 if objective.mode == "max" else 1
     done = sorted((r for r in rows if r["objective"] is not None), key=lambda r: sign * r["objective"])[:k]
     title = objective.name.replace("val_", "val ")
-    lines = [f"{'trial':>6}  {title:>12}  {'val_loss':>8}  {'epochs':>6}  hyperparameters"]
+    loss = objective.name != "val_loss"  # the val loss column, unless it is the objective already
+    lines = [f"{'trial':>6}  {title:>12}  " + (f"{'val loss':>8}  " if loss else "") + f"{'epochs':>6}  hyperparameters"]
     for row in done:
         values = ", ".join(f"{k}={v}" for k, v in row["hyperparameters"].items())
-        lines.append(f"{row['trial_id']:>6}  {row['objective']:12.4f}  {row['val_loss'] or math.nan:8.4f}  "
-                     f"{row['epochs']:>6}  {values}")  # fmt: skip
+        cells = f"{row['trial_id']:>6}  {row['objective']:12.4f}  "
+        if loss:
+            cells += f"{row['val_loss'] or math.nan:8.4f}  "
+        lines.append(f"{cells}{row['epochs']:>6}  {values}")
     failed = sum(r["status"] in ("FAILED", "INVALID") for r in rows)
     lines.append(f"{len(rows)} trials, {failed} failed")
     return "\n".join(lines)

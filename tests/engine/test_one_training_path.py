@@ -39,5 +39,10 @@ def test_a_tune_trial_ends_with_the_metrics_of_train_with_its_values_and_seed(tm
     for name, values in run["history"].items():
         np.testing.assert_allclose(record["history"][name], values, rtol=1e-6, err_msg=name)
     assert run["swa"]["snapshots"] == 1
+    # The comparison can tell: the same run without Lookahead and SWA (what trials used to train) differs.
+    plain = EXPERIMENT.resolve({**VALUES, "schedule.learning_rate": 0.02, "training.lookahead_steps": 0,
+                                "training.swa_epochs": 0}, preset="smoke", log=QUIET)  # fmt: skip
+    _, other = engine.train(plain, EXPERIMENT, run_dir=str(tmp_path / "plain"), log=QUIET)
+    assert not np.allclose(other["history"]["val_loss"], run["history"]["val_loss"], rtol=1e-6)
     # The trial never touched the test set; the search scored only its best trial, once.
     assert "test" not in record and results["best"]["test"]
