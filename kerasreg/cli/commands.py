@@ -19,10 +19,10 @@ from kerasreg.comparison import comparison_base, load_comparison, run_comparison
 from kerasreg.config import ConfigError
 from kerasreg.config.sections import MIXED_PRECISION, TEST_TIME_AUGMENTATIONS
 from kerasreg.data import DataError
-from kerasreg.engine import prepare, resolve_config, summary_table
+from kerasreg.engine import RUN_FILE, prepare, resolve_config, summary_table, train
 from kerasreg.engine.ensemble import evaluate_ensemble, markdown as ensemble_markdown, train_members, \
     write_report as write_ensemble_report  # fmt: skip
-from kerasreg.engine.run_files import create_run_dir
+from kerasreg.engine.run_files import create_run_dir, read_json
 from kerasreg.experiment import config_of_run
 from kerasreg.tuning import TUNERS, SearchStopped, load_space, run_search, top_table
 
@@ -171,8 +171,6 @@ class _Command:
             write_ensemble_report(folder, report)
             print(f"\n{experiment.name} ensemble: {folder}\n\n{ensemble_markdown(report)}")
             return 0
-        from kerasreg.engine import train
-
         if args.resume:
             config = config_of_run(args.resume)
             if os.path.exists(os.path.join(args.resume, "results.json")):
@@ -187,7 +185,7 @@ class _Command:
         return 0
 
     def ensemble(self):
-        report = evaluate_ensemble(self.experiment, self.args.run_dirs)
+        report = evaluate_ensemble(self._experiment_of_run(self.args.run_dirs[0]), self.args.run_dirs)
         if self.args.output:
             write_ensemble_report(self.args.output, report)
         print(f"\n{ensemble_markdown(report)}")
@@ -207,12 +205,21 @@ class _Command:
         print(f"plot: {plot}")
         return 0
 
+    def _experiment_of_run(self, run_dir):
+        """The experiment that made ``run_dir`` when its ``run.json`` names another one, else this one."""
+        record = read_json(os.path.join(run_dir, RUN_FILE)) or {}
+        reference = record.get("reference")
+        if reference and reference != self.experiment.reference:
+            return load_experiment(reference)
+        return self.experiment
+
     def evaluate(self):
         import keras
 
         from kerasreg.engine.mc_evaluation import evaluate_mc
 
-        args, experiment = self.args, self.experiment
+        args = self.args
+        experiment = self._experiment_of_run(args.run_dir)
         if args.mc_samples is not None and args.mc_samples < 1:
             raise ConfigError(f"--mc-samples must be >= 1; got {args.mc_samples}")
         if args.mc_samples is None:

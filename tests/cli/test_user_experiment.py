@@ -97,3 +97,25 @@ def test_bad_input_is_one_line_and_exit_code_2_with_nothing_written(trained, arg
     assert result.returncode == 2, result.stderr[-2000:]
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message), result.stderr
     assert sorted((cwd / "logs" / "quad").iterdir()) == before
+
+
+def test_a_recipes_command_line_evaluates_a_run_of_another_experiment(trained):
+    cwd, run_dir, _ = trained
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": f"{ROOT}{os.pathsep}{cwd}"}
+    result = subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", "evaluate", str(run_dir)], cwd=cwd,
+                            env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "accuracy" in json.loads(result.stdout[result.stdout.index("{"):])
+
+
+def test_a_users_own_script_names_itself_in_messages(trained):
+    cwd, _, _ = trained
+    (cwd / "myexp.py").write_text("import sys\n\nimport kerasreg.cli\nfrom usermod import EXP\n\n"
+                                  "if __name__ == '__main__':\n    sys.exit(kerasreg.cli.main(EXP))\n")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "myexp.py", "train", "--set", "model.nope=1"], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 2
+    # (TensorFlow's own start-up notices may come first: the script imported it before kerasreg's CLI ran.)
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("python myexp.py: error: unknown config key 'model.nope'"), result.stderr
