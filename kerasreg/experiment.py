@@ -117,6 +117,9 @@ class Experiment(Task):
         reference: ``"module:NAME"`` that imports this experiment, recorded
             in each run so ``python -m kerasreg evaluate RUN_DIR`` finds it
             (set by ``--experiment``).
+        builtin_data, synthetic_shape: For experiments on ``data.source``
+            (the recipes): the `keras.datasets` name a missing source means,
+            and the image shape of ``data.source = "synthetic"``.
 
     Example:
 
@@ -139,9 +142,11 @@ class Experiment(Task):
     """
 
     def __init__(self, model=None, data=None, *, name="experiment", loss=None, metrics=None, objective=None,
-                 config=None, presets=None, logdir=None, description=None, reference=None, **recipe):  # fmt: skip
+                 config=None, presets=None, logdir=None, description=None, reference=None, builtin_data="cifar10",
+                 synthetic_shape=(32, 32, 3)):  # fmt: skip
         super().__init__(model, data, name=name, loss=loss, metrics=metrics, objective=objective, config=config,
-                         presets=presets, logdir=logdir, description=description, reference=reference, **recipe)  # fmt: skip
+                         presets=presets, logdir=logdir, description=description, reference=reference,
+                         builtin_data=builtin_data, synthetic_shape=synthetic_shape)  # fmt: skip
 
     def resolve(self, values=None, *, seed=None, epochs=None, preset=None, config_file=None, overrides=(),
                 derive_schedule=True, log=print):  # fmt: skip
