@@ -11,10 +11,7 @@ SETS = ["data.synthetic_examples=256", "training.epochs=3", "training.lookahead_
 
 
 def config(*extra):
-    overrides = []
-    for assignment in [*SETS, *extra]:
-        overrides.append(assignment)
-    return EXPERIMENT.resolve(preset="smoke", overrides=overrides, log=lambda *_: None)
+    return EXPERIMENT.resolve(preset="smoke", overrides=[*SETS, *extra], log=lambda *_: None)
 
 
 class Interrupt(keras.callbacks.Callback):

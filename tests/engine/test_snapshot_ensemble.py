@@ -23,10 +23,7 @@ def config(*extra, schedule=RESTARTS, folder=None):
 
     path = Path(folder or tempfile.mkdtemp()) / "schedule.toml"
     path.write_text(schedule)
-    overrides = []
-    for assignment in [*SETS, *extra]:
-        overrides.append(assignment)
-    return EXPERIMENT.resolve(preset="smoke", config_file=str(path), overrides=overrides, log=lambda *_: None)
+    return EXPERIMENT.resolve(preset="smoke", config_file=str(path), overrides=[*SETS, *extra], log=lambda *_: None)
 
 
 def test_the_snapshots_are_the_last_cycle_ends():

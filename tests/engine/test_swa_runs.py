@@ -15,10 +15,7 @@ SETS = ["data.synthetic_examples=256", "training.epochs=4", "training.swa_epochs
 
 
 def config(*extra):
-    overrides = []
-    for assignment in [*SETS, *extra]:
-        overrides.append(assignment)
-    return EXPERIMENT.resolve(preset="smoke", overrides=overrides, log=lambda *_: None)
+    return EXPERIMENT.resolve(preset="smoke", overrides=[*SETS, *extra], log=lambda *_: None)
 
 
 class Record(keras.callbacks.Callback):
