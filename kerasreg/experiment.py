@@ -11,7 +11,7 @@ import dataclasses
 import os
 
 from kerasreg.comparison import ComparisonSpec, Variant, comparison_base, run_comparison
-from kerasreg.config import ConfigError
+from kerasreg.config import ConfigError, build
 from kerasreg.engine import (
     Objective,
     Task,
@@ -22,6 +22,7 @@ from kerasreg.engine import (
     train,
 )
 from kerasreg.engine.ensemble import evaluate_ensemble, train_members
+from kerasreg.engine.mc_evaluation import evaluate_mc
 from kerasreg.engine.run_files import read_json
 from kerasreg.tuning import load_space, run_search, space_from_dict, top_table
 
@@ -209,10 +210,18 @@ class Experiment(Task):
         _, run_dirs = train_members(self, config, size, log=log)
         return evaluate_ensemble(self, run_dirs, log=log)
 
-    def evaluate(self, run_dir, *, test_time_augmentation=None):
-        """Re-scores a finished run's saved model on its test set; returns the metrics."""
+    def evaluate(self, run_dir, *, test_time_augmentation=None, mc_samples=None, log=print):
+        """Re-scores a finished run's saved model on its test set; returns the metrics.
+
+        ``test_time_augmentation`` overrides the run's. ``mc_samples``: also
+        score the mean of that many Monte Carlo dropout samples, write the
+        reliability diagrams and ``evaluation-mc.json`` into the run, and
+        return that report (`kerasreg.engine.mc_evaluation`).
+        """
         import keras
 
+        if mc_samples is not None and mc_samples < 1:
+            raise ConfigError(f"--mc-samples must be >= 1; got {mc_samples}")
         config = config_of_run(run_dir)
         if test_time_augmentation is not None:
             config.training.test_time_augmentation = test_time_augmentation
@@ -223,14 +232,14 @@ class Experiment(Task):
         if prepared.test is None:
             raise ConfigError(f"experiment {self.name!r} has no test split to evaluate on")
         model = keras.models.load_model(path)
+        if mc_samples is not None:
+            return evaluate_mc(run_dir, config, model, prepared, mc_samples, log=log)
         evaluated = evaluation_model(model, config, prepared.fresh_metrics())
         return {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
 
 
 def config_of_run(run_dir):
     """The resolved config a run recorded (``config.json``), or `ConfigError`."""
-    from kerasreg.config import build
-
     values = read_json(os.path.join(run_dir, "config.json"))
     if values is None:
         raise ConfigError(f"{run_dir} is not a kerasreg run directory (no readable config.json)")

@@ -14,15 +14,15 @@ import os
 import shlex
 import sys
 
-from kerasreg.cli.experiments import ExperimentNotFound, experiment_of_run, load_experiment
+from kerasreg.cli.experiments import ExperimentNotFound, experiment_of_run, load_experiment, recorded_reference
 from kerasreg.comparison import comparison_base, load_comparison, run_comparison
 from kerasreg.config import ConfigError
 from kerasreg.config.sections import MIXED_PRECISION, TEST_TIME_AUGMENTATIONS
 from kerasreg.data import DataError
-from kerasreg.engine import RUN_FILE, prepare, resolve_config, summary_table, train
+from kerasreg.engine import prepare, resolve_config, summary_table, train
 from kerasreg.engine.ensemble import evaluate_ensemble, markdown as ensemble_markdown, train_members, \
     write_report as write_ensemble_report  # fmt: skip
-from kerasreg.engine.run_files import create_run_dir, read_json
+from kerasreg.engine.run_files import create_run_dir
 from kerasreg.experiment import config_of_run
 from kerasreg.tuning import TUNERS, SearchStopped, load_space, run_search, top_table
 
@@ -207,34 +207,19 @@ class _Command:
 
     def _experiment_of_run(self, run_dir):
         """The experiment that made ``run_dir`` when its ``run.json`` names another one, else this one."""
-        record = read_json(os.path.join(run_dir, RUN_FILE)) or {}
-        reference = record.get("reference")
+        reference = recorded_reference(run_dir)
         if reference and reference != self.experiment.reference:
             return load_experiment(reference)
         return self.experiment
 
     def evaluate(self):
-        import keras
-
-        from kerasreg.engine.mc_evaluation import evaluate_mc
-
         args = self.args
         experiment = self._experiment_of_run(args.run_dir)
-        if args.mc_samples is not None and args.mc_samples < 1:
-            raise ConfigError(f"--mc-samples must be >= 1; got {args.mc_samples}")
+        report = experiment.evaluate(args.run_dir, test_time_augmentation=args.test_time_augmentation,
+                                     mc_samples=args.mc_samples)  # fmt: skip
         if args.mc_samples is None:
-            metrics = experiment.evaluate(args.run_dir, test_time_augmentation=args.test_time_augmentation)
-            print(json.dumps(metrics, indent=2))
+            print(json.dumps(report, indent=2))
             return 0
-        config = config_of_run(args.run_dir)
-        if args.test_time_augmentation is not None:
-            config.training.test_time_augmentation = args.test_time_augmentation
-        model_path = os.path.join(args.run_dir, "model.keras")
-        if not os.path.isfile(model_path):
-            raise ConfigError(f"{args.run_dir} has no saved model (model.keras); did the run finish?")
-        prepared = prepare(config, experiment)
-        model = keras.models.load_model(model_path)
-        report = evaluate_mc(args.run_dir, config, model, prepared, args.mc_samples)
         print(json.dumps({k: report[k] for k in ("samples", "deterministic", "mc")}, indent=2))
         print(f"reliability diagrams: {os.path.join(args.run_dir, 'reliability.png')}, reliability-mc.png; "
               f"report: {os.path.join(args.run_dir, 'evaluation-mc.json')}")

@@ -52,6 +52,11 @@ def _module_from_file(path):
     return module
 
 
+def recorded_reference(run_dir):
+    """The ``MODULE:NAME`` of the experiment that made ``run_dir`` (its ``run.json``), or None."""
+    return (read_json(os.path.join(run_dir, RUN_FILE)) or {}).get("reference")
+
+
 def experiment_of_run(run_dir):
     """The experiment that made ``run_dir``, from its ``run.json``."""
     record = read_json(os.path.join(run_dir, RUN_FILE))

@@ -38,10 +38,6 @@ class Objective:
         """The metric without the ``val_`` prefix (``accuracy``, ``auc``, ``loss``)."""
         return self.name[4:]
 
-    def better(self, a, b):
-        """Whether value ``a`` beats ``b``."""
-        return a > b if self.mode == "max" else a < b
-
 
 def as_objective(objective, metric_names):
     """An `Objective` from ``None`` (``val_accuracy`` when accuracy is a metric, else ``val_loss``), a name or

@@ -26,7 +26,7 @@ import inspect
 
 import keras
 
-from kerasreg.architectures import build_model, model_names
+from kerasreg.architectures import Regularization, build_model, model_names
 from kerasreg.config import ConfigError, ModelConfig
 
 RESERVED = ("input_shape", "num_classes", "regularization", "seed", "hp")
@@ -34,8 +34,6 @@ RESERVED = ("input_shape", "num_classes", "regularization", "seed", "hp")
 
 class ModelSource:
     """Builds the model of one run from its config; see the module docstring for the forms."""
-
-    kind = None
 
     @property
     def reads_regularization(self):
@@ -53,7 +51,6 @@ class ModelSource:
 class RegistryModel(ModelSource):
     """A `kerasreg.architectures` builder named by ``model.name``."""
 
-    kind = "registry"
     name = "the registry model"
     reads_regularization = True
 
@@ -83,8 +80,6 @@ class RegistryModel(ModelSource):
 
 class BuilderFunction(ModelSource):
     """A user's builder function (see the module docstring)."""
-
-    kind = "builder"
 
     def __init__(self, function):
         self.function = function
@@ -138,14 +133,11 @@ class BuilderFunction(ModelSource):
                   "seed": seed, "hp": hp}  # fmt: skip
         arguments = {name: filled[name] for name in self._reserved}
         arguments.update({name: values[name] for name in self._defaults if name in values})
-        if probe and "hp" in self._reserved and (input_shape is None):
+        if probe:
             # The probe only wants the declared hyperparameters; a builder
-            # that needs the input shape gets a placeholder.
-            arguments.update({k: v for k, v in {"input_shape": (1,), "num_classes": 2}.items() if k in arguments})
-            from kerasreg.architectures import Regularization
-
-            if "regularization" in arguments:
-                arguments["regularization"] = Regularization()
+            # that needs the input shape or the regularization gets a placeholder.
+            placeholders = {"input_shape": (1,), "num_classes": 2, "regularization": Regularization()}
+            arguments.update({k: v for k, v in placeholders.items() if k in arguments})
         return self.function(**arguments)
 
     def build(self, config, *, input_shape, num_classes):
@@ -163,8 +155,6 @@ class BuilderFunction(ModelSource):
 class HyperModelSource(BuilderFunction):
     """A `keras_tuner.HyperModel`: its ``build(hp)``, every declared hyperparameter a ``model`` key."""
 
-    kind = "hypermodel"
-
     def __init__(self, hypermodel):
         self.hypermodel = hypermodel
         super().__init__(lambda hp: hypermodel.build(hp))
@@ -176,8 +166,6 @@ class HyperModelSource(BuilderFunction):
 
 class BuiltModel(ModelSource):
     """A built `keras.Model`, cloned with fresh weights for every run (seeded by the run's seed)."""
-
-    kind = "model"
 
     def __init__(self, model):
         self.model = model

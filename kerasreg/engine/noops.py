@@ -62,20 +62,35 @@ def check_image_options(config, dataset, task):
                           f"or 'crop' in data.augment (data.augment={config.data.augment!r})")  # fmt: skip
 
 
+def _leaf_layers(model):
+    """Every layer of ``model``, nested models opened, and the layer inside a wrapper right after it."""
+    for layer in getattr(model, "layers", None) or []:
+        if isinstance(layer, keras.Model):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+            inner = getattr(layer, "layer", None)  # wrappers (MultiSampleDropout, ConcreteDropout)
+            if isinstance(inner, keras.layers.Layer):
+                yield inner
+
+
 def model_fingerprint(model):
     """What two builds must share to be the same model: layer classes and configs (names aside), weight shapes."""
-    layers = []
-
-    def walk(layer):
-        for sub in getattr(layer, "layers", None) or []:
-            if isinstance(sub, keras.Model):
-                walk(sub)
-            else:
-                layers.append([type(sub).__name__, _without_names(_config_of(sub))])
-
-    walk(model)
+    layers = [[type(layer).__name__, _without_names(_config_of(layer))] for layer in _leaf_layers(model)]
     weights = [[list(w.shape), str(w.dtype)] for w in model.weights]
     return json.dumps([type(model).__name__, layers, weights], sort_keys=True, default=repr)
+
+
+def _built_fingerprint(task, config, dataset):
+    """`model_fingerprint` of the model ``config`` builds, kept on the task: the no-op check and the
+    comparison's distinctness check ask for the same builds."""
+    values = to_dict(config)
+    key = json.dumps([values["model"], values["regularization"], config.training.seed, dataset.input_shape,
+                      keras.config.dtype_policy().name], sort_keys=True, default=repr)  # fmt: skip
+    cache = task.__dict__.setdefault("_fingerprints", {})
+    if key not in cache:
+        cache[key] = model_fingerprint(task.build_model(config, dataset))
+    return cache[key]
 
 
 def _config_of(layer):
@@ -140,8 +155,9 @@ def ineffective_keys(task, config, dataset):
     if not candidates:
         return {}
     cache = task.__dict__.setdefault("_ineffective_keys", {})
-    identity = json.dumps([to_dict(config)["model"], to_dict(config)["regularization"], dataset.input_shape],
-                          sort_keys=True, default=repr)  # fmt: skip
+    values = to_dict(config)
+    identity = json.dumps([values["model"], values["regularization"], dataset.input_shape], sort_keys=True,
+                          default=repr)  # fmt: skip
     if identity in cache:
         return cache[identity]
     model_name = task.describe_model(config)
@@ -153,13 +169,13 @@ def ineffective_keys(task, config, dataset):
                               f"{key}={value!r} would change nothing; read it in the builder or leave it unset")  # fmt: skip
     remaining = [c for c in candidates if c[0] not in found]
     if remaining:
-        reference = model_fingerprint(task.build_model(config, dataset))
+        reference = _built_fingerprint(task, config, dataset)
         for key, value, reset, _ in remaining:
             try:
                 other = with_values(config, {key: reset}, origin="the no-op check")
             except ConfigError:
                 continue  # the default does not even fit the other values: the key matters
-            if model_fingerprint(task.build_model(other, dataset)) == reference:
+            if _built_fingerprint(task, other, dataset) == reference:
                 found[key] = (f"{model_name} ignores {key}: {key}={value!r} builds the same model as {reset!r}, "
                               "so it would change nothing; use it in the model builder or leave it unset")  # fmt: skip
         keras.backend.clear_session()
@@ -200,7 +216,7 @@ def run_identity(task, config, dataset):
         values.pop(section)
     values["training"].pop("seed")
     values["decoupled_weight_decay"] = config.regularization.decoupled_weight_decay
-    values["model_built"] = model_fingerprint(task.build_model(config, dataset))
+    values["model_built"] = _built_fingerprint(task, config, dataset)
     return json.dumps(values, sort_keys=True, default=repr)
 
 
@@ -219,17 +235,6 @@ def check_distinct(task, named_configs, dataset):
     keras.backend.clear_session()
 
 
-def _walk_layers(model):
-    for layer in getattr(model, "layers", None) or []:
-        if isinstance(layer, keras.Model):
-            yield from _walk_layers(layer)
-        else:
-            yield layer
-            inner = getattr(layer, "layer", None)  # wrappers (MultiSampleDropout, ConcreteDropout)
-            if isinstance(inner, keras.layers.Layer):
-                yield inner
-
-
 def active_regularizers(config, model, dataset):
     """What regularizes a run, in words: the model's stochastic and norm layers, penalties, and the engine's own."""
     from kerasreg.layers import StochasticLayer
@@ -239,7 +244,7 @@ def active_regularizers(config, model, dataset):
     noise = (keras.layers.Dropout, keras.layers.SpatialDropout1D, keras.layers.SpatialDropout2D,
              keras.layers.SpatialDropout3D, keras.layers.GaussianNoise, keras.layers.GaussianDropout,
              keras.layers.AlphaDropout, keras.layers.BatchNormalization, StochasticLayer)  # fmt: skip
-    for layer in _walk_layers(model):
+    for layer in _leaf_layers(model):
         if isinstance(layer, noise) or "Normalization" in type(layer).__name__:
             rate = getattr(layer, "rate", None)
             if isinstance(rate, (int, float)) and rate == 0:

@@ -46,15 +46,13 @@ class Prepared:
     batch_norm_data: object = None
     outputs: Outputs = None
     objective: object = None
-    metrics: tuple = ("accuracy",)  # what the model was compiled with (names or metric objects' factories)
-    task: object = None
+    metrics: tuple = ("accuracy",)  # the metrics as the task names them (names or metric objects)
+    loss_spec: object = "sparse_categorical_crossentropy"  # the loss as the task names it
 
     @property
     def chief(self):
         """Whether this process writes the run (always, unless it is a non-chief worker)."""
         return self.workers is None or self.workers[1] == 0
-
-    loss_spec: object = "sparse_categorical_crossentropy"  # the loss as the task names it
 
     def fresh_metrics(self):
         """New metric objects like the model's (for evaluation models compiled beside it)."""
@@ -228,7 +226,6 @@ def prepare(config, task, first_epoch=0, check_noops=True):
         if test is not None:
             test = multi_worker.shard_by_data(test)
         multi_worker.adapt_model(model, strategy)
-    prepared = Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model,
-                        schedule, one_hot, workers, batch_norm_data, outputs, objective, tuple(metrics), task,
-                        loss_spec)  # fmt: skip
-    return prepared
+    return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model,
+                    schedule, one_hot, workers, batch_norm_data, outputs=outputs, objective=objective,
+                    metrics=tuple(metrics), loss_spec=loss_spec)  # fmt: skip

@@ -83,12 +83,15 @@ class Callbacks:
     timer: TimeAndNaN
     saver: checkpoint.RunCheckpoint
     logger: object = None
-    stopping: object = None
     swa: object = None
 
 
-def training_callbacks(config, prepared, run_dir, folder, state, hparams=None, extra=()):
-    """The callback list every run trains with (see the module docstring); ``extra`` go last."""
+def training_callbacks(config, prepared, run_dir, folder, state, best_weights=None, hparams=None, extra=()):
+    """The callback list every run trains with (see the module docstring); ``extra`` go last.
+
+    ``state`` and ``best_weights`` are a resumed run's checkpoint (`checkpoint.load_state`,
+    `checkpoint.restore`), ``{}`` and None for a fresh one.
+    """
     from kerasreg.callbacks import Lookahead, StochasticWeightAveraging
     from kerasreg.reporting import RunLogger
 
@@ -120,13 +123,11 @@ def training_callbacks(config, prepared, run_dir, folder, state, hparams=None, e
     snapshots = snapshot_epochs(config)
     if snapshots:
         callbacks.append(SnapshotSaver(folder, snapshots))  # before the checkpoint that says the epoch is done
-    best_weights = state.get("_best_weights")
-    saver = checkpoint.RunCheckpoint(folder, stopping, resumed={k: v for k, v in state.items() if k != "_best_weights"},
-                                     best_weights=best_weights, extra_state=lambda: {"train_seconds": timer.seconds},
-                                     swa=swa)  # fmt: skip
+    saver = checkpoint.RunCheckpoint(folder, stopping, resumed=state, best_weights=best_weights,
+                                     extra_state=lambda: {"train_seconds": timer.seconds}, swa=swa)  # fmt: skip
     callbacks.append(saver)  # after early stopping: it saves that epoch's decision
     callbacks.extend(extra)
-    return Callbacks(callbacks, timer, saver, logger, stopping, swa)
+    return Callbacks(callbacks, timer, saver, logger, swa)
 
 
 def _open_run_dir(config, task, prepared, resume_dir, run_dir, log):
@@ -284,8 +285,7 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
         log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
     folder = checkpoint.folder_of(run_dir)
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
-    parts = training_callbacks(config, prepared, run_dir, folder, {**state, "_best_weights": best_weights},
-                               hparams, callbacks)  # fmt: skip
+    parts = training_callbacks(config, prepared, run_dir, folder, state, best_weights, hparams, callbacks)
     if finished:
         _finish_without_fit(model, best_weights, parts.swa)
     else:

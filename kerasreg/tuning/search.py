@@ -42,7 +42,7 @@ import time
 import keras
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.config import ConfigError, to_dict
+from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg import engine
 from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import with_run_length
@@ -383,8 +383,6 @@ def check_space(task, base, space):
     Conditional hyperparameters act only with their parents' values and are
     left to the trials; so are values whose config is invalid on its own.
     """
-    from kerasreg.config import with_values
-
     configs, values = {}, {}
     for parameter in space.hyperparameters:
         if parameter.when:
