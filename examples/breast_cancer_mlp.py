@@ -1,4 +1,4 @@
-"""An MLP on scikit-learn's breast-cancer table: dropout vs DropConnect vs none, over 5 seeds.
+"""An MLP on scikit-learn's breast-cancer table: dropout vs DropConnect vs none, over 3 seeds.
 
     python examples/breast_cancer_mlp.py
 """
@@ -31,5 +31,5 @@ experiment = kerasreg.Experiment(
     config={"training.epochs": 20, "data.validation_size": 0.2},
 )
 report = experiment.compare({"none": {}, "dropout": {"regularization.dropout_rate": 0.3},
-                             "dropconnect": {"model.dropconnect": 0.3}}, seeds=5, name="dropout-vs-dropconnect")
+                             "dropconnect": {"model.dropconnect": 0.3}}, seeds=3, name="dropout-vs-dropconnect")
 print(report.table)

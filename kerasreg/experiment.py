@@ -24,6 +24,7 @@ from kerasreg.engine import (
 from kerasreg.engine.ensemble import evaluate_ensemble, train_members
 from kerasreg.engine.mc_evaluation import evaluate_mc
 from kerasreg.engine.run_files import read_json
+from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.tuning import load_space, run_search, space_from_dict, top_table
 
 
@@ -234,8 +235,9 @@ class Experiment(Task):
         model = keras.models.load_model(path)
         if mc_samples is not None:
             return evaluate_mc(run_dir, config, model, prepared, mc_samples, log=log)
-        evaluated = evaluation_model(model, config, prepared.fresh_metrics())
-        return {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
+        with sampling_off(model):
+            evaluated = evaluation_model(model, config, prepared.fresh_metrics())
+            return {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
 
 
 def config_of_run(run_dir):

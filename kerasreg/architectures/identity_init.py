@@ -3,6 +3,8 @@
 import keras
 import numpy as np
 
+from kerasreg import internals
+
 
 def partial_identity_kernel(kernel):
     """``kernel`` with its first ``min(in, out)`` filters set to the identity.
@@ -64,7 +66,7 @@ def identity_initialize(model):
     ['block1_conv1', 'block1_conv2']
     """
     changed = []
-    for layer in model._flatten_layers(include_self=False):
+    for layer in internals.flatten_layers(model):
         if not isinstance(layer, keras.layers.Conv2D) or not layer.trainable:
             continue
         height, width = layer.kernel_size

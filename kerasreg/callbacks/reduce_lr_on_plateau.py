@@ -2,6 +2,7 @@
 
 import keras
 
+from kerasreg import internals
 from kerasreg.schedules.scaled import Scaled
 
 
@@ -52,6 +53,8 @@ class ReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
                 optimizer.learning_rate = Scaled(schedule)
                 self.model.make_train_function(force=True)
 
+    # Keras's per-optimizer reduction step (`internals.REDUCE_LR_HOOK`, Keras
+    # >= 3.15): overridden so a schedule is scaled instead of replaced.
     def _reduce_optimizer_lr(self, optimizer, epoch, name=""):
         schedule = _schedule_of(optimizer)
         if schedule is None:
@@ -75,10 +78,4 @@ def _optimizers(optimizer):
     return list(getattr(optimizer, "optimizers", None) or [optimizer])
 
 
-def _schedule_of(optimizer):
-    """The optimizer's schedule object, or None when its learning rate is a float."""
-    # Keras exposes only the schedule's current value publicly.
-    learning_rate = getattr(optimizer, "_learning_rate", None)
-    if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-        return learning_rate
-    return None
+_schedule_of = internals.optimizer_schedule

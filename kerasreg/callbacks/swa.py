@@ -15,6 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasreg import internals
 from kerasreg.validation import check_positive_int, invalid_argument
 
 
@@ -68,7 +69,7 @@ def recompute_batch_norm_statistics(model, data, steps=None):
     # inside plain layers (residual blocks).
     layers = [
         layer
-        for layer in model._flatten_layers()
+        for layer in internals.flatten_layers(model, include_self=True)
         if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
     ]
     if not layers:

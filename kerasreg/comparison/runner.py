@@ -31,11 +31,13 @@ from typing import NamedTuple
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.comparison.spec import check_variants
-from kerasreg.comparison.table import csv_text, metrics_of, machine_groups, machines_markdown, markdown, summarize
+from kerasreg.comparison.table import (code_groups, code_markdown, csv_text, machine_groups, machines_markdown, markdown,
+                                       metrics_of, summarize)
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg import engine
 from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
+from kerasreg.version import code_identity
 
 FILES = ("comparison.json", "comparison.md", "comparison.csv", "comparison.png")
 
@@ -127,12 +129,13 @@ def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy
 
     rows = summarize(spec, runs, metric=metric)
     groups = machine_groups(runs)
+    codes = code_groups(runs)
     write_json_atomic(os.path.join(root, "comparison.json"), {
         "comparison": spec.name, "baseline": spec.baseline, "seeds_requested": spec.seeds,
         "metric": metric, "metrics": {column: meaning for column, _, meaning in metrics_of(metric)}, "rows": rows,
-        "machines": groups,
+        "machines": groups, "code": codes, "table_written_by": code_identity(),
         "failed": list(failed)})  # fmt: skip
-    note = machines_markdown(groups, runs)
+    note = machines_markdown(groups, runs) + code_markdown(codes, runs)
     body = markdown(rows, metric=metric) + (f"\n{note}" if note else "")
     with atomic_write(os.path.join(root, "comparison.md")) as handle:
         handle.write(f"# {spec.name}\n\n{body}")

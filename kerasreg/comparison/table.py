@@ -6,6 +6,8 @@ import math
 
 from kerasreg.comparison.statistics import mean_interval, paired_difference
 from kerasreg.engine.hardware import describe_machine
+from kerasreg.reporting.gaps import gap_formula, generalization_gap
+from kerasreg.version import short_code_identity
 
 
 
@@ -16,11 +18,10 @@ def metrics_of(metric="accuracy"):
     means)``; the first is the compared metric on the test set.
     """
     columns = [(f"test_{metric}", lambda r: r["test"][metric], f"test {metric}")]
-    if metric != "loss":
-        columns.append((f"gap_{metric}", lambda r: r["train"][metric] - r["validation"][metric],
-                        f"train - val {metric}"))  # fmt: skip
+    for name in dict.fromkeys((metric, "loss")):
+        columns.append((f"gap_{name}", lambda r, name=name: generalization_gap(name, r["train"][name], r["validation"][name]),
+                        f"{gap_formula(name)} {name}"))  # fmt: skip
     columns += [
-        ("gap_loss", lambda r: r["validation"]["loss"] - r["train"]["loss"], "val - train loss"),
         ("test_nll", lambda r: r["test"]["nll"], "test NLL"),
         ("test_brier", lambda r: r["test"]["brier"], "test Brier score"),
         ("test_ece", lambda r: r["test"]["ece"], "test ECE (15 bins)"),
@@ -115,6 +116,36 @@ def machine_groups(runs):
         groups.setdefault(describe_machine(record) if record else None, []).append([variant, seed])
     return [{"machine": name, "runs": members} for name, members in
             sorted(groups.items(), key=lambda item: (-len(item[1]), item[0] or ""))]  # fmt: skip
+
+
+def code_groups(runs):
+    """Which runs the code of which kerasreg made, from their ``results.json``.
+
+    A list of ``{"code": `short_code_identity` (``"not recorded"`` for runs
+    made before results recorded it), "source_sha256": the full hash or
+    None, "runs": [[variant, seed], ...]}``, most runs first. A table whose
+    runs span several code versions mixes numbers from different code.
+    """
+    groups = {}
+    for variant, seed in sorted(((v, s) for v, by_seed in runs.items() for s in by_seed), key=lambda r: (r[1], r[0])):
+        identity = runs[variant][seed].get("versions", {}).get("kerasreg_code")
+        key = identity["source_sha256"] if identity else None
+        groups.setdefault(key, (short_code_identity(identity), []))[1].append([variant, seed])
+    return [{"code": label, "source_sha256": key, "runs": members} for key, (label, members) in
+            sorted(groups.items(), key=lambda item: (-len(item[1][1]), item[0] or ""))]  # fmt: skip
+
+
+def code_markdown(groups, runs):
+    """One line saying which code the table's runs come from, or a list when they span versions."""
+    if not groups:
+        return ""
+    if len(groups) == 1 and groups[0]["source_sha256"] is None:
+        return "Code: not recorded (the runs predate results recording the code's identity).\n"
+    if len(groups) == 1:
+        return f"Code: kerasreg {groups[0]['code']} (every run).\n"
+    lines = [f"Mixed code: the runs span {len(groups)} kerasreg versions:"]
+    lines += [f"- {group['code']}: {_runs_text(group['runs'], runs)}" for group in groups]
+    return "\n".join(lines) + "\n"
 
 
 def _runs_text(members, runs):

@@ -27,6 +27,7 @@ images and one-hot labels; with both on, each batch gets one of them.
 import keras
 import tensorflow as tf
 
+from kerasreg import internals
 AUGMENTATIONS = ("flip", "alternating_flip", "translate", "crop", "erasing")
 
 
@@ -150,6 +151,6 @@ def _tensorflow_seed_state(layer):
     # TensorFlow, so the generator (and its state variable) is TensorFlow's.
     layer.backend.set_backend("tensorflow")
     try:
-        return layer._get_seed_generator("tensorflow").state
+        return internals.tensorflow_seed_generator_state(layer)
     finally:
         layer.backend.reset()

@@ -28,6 +28,7 @@ from kerasreg.engine.prepare import prepare
 from kerasreg.engine.training import train_into, versions
 from kerasreg.engine.hardware import machine
 from kerasreg.engine.run_files import write_json_atomic
+from kerasreg.layers.mc_mode import sampling_off
 
 METRIC_NAMES = ("accuracy", "nll", "brier", "ece")
 
@@ -59,8 +60,9 @@ def evaluate_ensemble(task, run_dirs, log=print):
     for run_dir, config in zip(run_dirs, configs):
         keras.backend.clear_session()
         model = keras.models.load_model(os.path.join(run_dir, "model.keras"))
-        labels, probabilities = test_predictions(evaluation_model(model, config, prepared.fresh_metrics()),
-                                                 prepared.test, prepared.one_hot, prepared.outputs)  # fmt: skip
+        with sampling_off(model):
+            labels, probabilities = test_predictions(evaluation_model(model, config, prepared.fresh_metrics()),
+                                                     prepared.test, prepared.one_hot, prepared.outputs)  # fmt: skip
         total = probabilities if total is None else total + probabilities
         members.append({"run_dir": run_dir, "seed": config.training.seed, **prediction_scores(probabilities, labels)})
         log(f"member {run_dir}: test accuracy {members[-1]['accuracy']:.4f}")

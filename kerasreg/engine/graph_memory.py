@@ -17,16 +17,10 @@ discarded, and the entries registered during it can go.
 """
 
 import contextlib
-import sys
+
+from kerasreg.internals import tensorflow_gradient_registry as _registry
 
 PREFIX = "CustomGradient-"
-
-
-def _registry():
-    """TensorFlow's gradient registry (a dict), or None when TensorFlow is not in use or has changed."""
-    ops = sys.modules.get("tensorflow.python.framework.ops")
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    return registry if isinstance(registry, dict) else None
 
 
 @contextlib.contextmanager

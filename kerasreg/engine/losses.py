@@ -17,13 +17,11 @@ import keras
 import numpy as np
 
 from kerasreg.config import ConfigError
+from kerasreg.reporting.gaps import lower_is_better
 
 CLASSIFICATION_LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy")
 REGRESSION_LOSSES = ("mean_squared_error", "mean_absolute_error", "huber")
 LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
-# Metrics where lower is better, when an objective does not say.
-LOWER_IS_BETTER = ("loss", "mse", "mae", "mean_squared_error", "mean_absolute_error", "root_mean_squared_error",
-                   "rmse", "nll", "brier", "ece", "crossentropy")  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +54,7 @@ def as_objective(objective, metric_names):
         raise ConfigError(f"objective {objective!r} names no metric of the run; choose from "
                           f"{', '.join('val_' + m for m in known)}")  # fmt: skip
     if mode is None:
-        mode = "min" if any(metric == m or metric.endswith("_" + m) for m in LOWER_IS_BETTER) else "max"
+        mode = "min" if lower_is_better(metric) else "max"
     if mode not in ("max", "min"):
         raise ConfigError(f"objective mode must be 'max' or 'min'; got {mode!r}")
     return Objective(objective, mode)

@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 
+from kerasreg import internals
 from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
 from kerasreg.engine.run_files import write_json_atomic
 
@@ -28,14 +29,14 @@ def _stochastic_layers(model):
 
     kinds = (StochasticLayer, keras.layers.Dropout, keras.layers.SpatialDropout1D, keras.layers.SpatialDropout2D,
              keras.layers.SpatialDropout3D)  # fmt: skip
-    return [layer.name for layer in model._flatten_layers(include_self=False) if isinstance(layer, kinds)]
+    return [layer.name for layer in internals.flatten_layers(model) if isinstance(layer, kinds)]
 
 
 def _sampling_at_inference(model):
     """Names of the layers of ``model`` that draw noise at inference (``mc=True``)."""
     from kerasreg.layers import StochasticLayer
 
-    return [layer.name for layer in model._flatten_layers(include_self=False)
+    return [layer.name for layer in internals.flatten_layers(model)
             if isinstance(layer, StochasticLayer) and layer.is_stochastic(False)]  # fmt: skip
 
 

@@ -24,6 +24,7 @@ model instance, without touching Keras:
 import json
 import os
 
+from kerasreg import internals
 from kerasreg.config import ConfigError
 
 
@@ -86,7 +87,7 @@ def adapt_model(model, strategy):
                 data_batch = tf.nest.map_structure(local, next(batches))
                 break
         with strategy.scope():
-            model._symbolic_build(data_batch=data_batch)
+            internals.symbolic_build(model, data_batch)
 
     def step_function(step):
         @tf.function(reduce_retracing=True)
@@ -101,6 +102,6 @@ def adapt_model(model, strategy):
 
         return function
 
-    model._maybe_symbolic_build = build_from_local_batch
+    internals.replace_symbolic_build(model, build_from_local_batch)
     model.train_function = step_function(model.train_step)
     model.test_function = step_function(model.test_step)

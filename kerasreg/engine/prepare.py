@@ -158,6 +158,12 @@ def _sample(x, dataset):
     return sample.astype("float32") if np.issubdtype(sample.dtype, np.floating) else sample
 
 
+def _set_precision(config):
+    # Always set: a policy left over from an earlier run in this process must not leak in.
+    policy = config.training.mixed_precision
+    keras.config.set_dtype_policy("float32" if policy == "none" else policy)
+
+
 def prepare(config, task, first_epoch=0, check_noops=True):
     """Loads the data and builds model, schedule and optimizer; raises before anything is written.
 
@@ -170,9 +176,7 @@ def prepare(config, task, first_epoch=0, check_noops=True):
     strategy, workers = distribution_strategy()
     keras.utils.set_random_seed(config.training.seed)
     resolve_auto_precision(config)  # for callers that did not resolve it
-    # Always set: a policy left over from an earlier run in this process must not leak in.
-    policy = config.training.mixed_precision
-    keras.config.set_dtype_policy("float32" if policy == "none" else policy)
+    _set_precision(config)
     dataset = task.load_data(config)
     check_image_options(config, dataset, task)
     if check_noops:
@@ -184,6 +188,9 @@ def prepare(config, task, first_epoch=0, check_noops=True):
                                                           first_epoch)  # fmt: skip
     steps_per_epoch = math.ceil(len(x_train) / config.training.batch_size)
 
+    # Again: the no-op checks build models between `clear_session()` calls,
+    # and `clear_session()` resets the policy to float32.
+    _set_precision(config)
     # Variables (model, optimizer, metrics) live under the strategy's scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = task.build_model(config, dataset)

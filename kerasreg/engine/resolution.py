@@ -50,11 +50,16 @@ def resolve_config(task, *, preset=None, config_file=None, overrides=(), values=
         # A preset naming another schedule or optimizer replaces that table (`with_values`).
         config = with_values(config, task.presets[preset], origin=f"preset '{preset}'")
     toml = read_toml(config_file) if config_file else None
-    config = resolve(config, toml=toml, toml_origin=config_file or "the config file", overrides=list(overrides))
+    # One validation after the file, --set and the flags: "--set training.swa_epochs=2 --epochs 4"
+    # is valid even though the preset's epochs alone would not allow it.
     if values:
+        config = resolve(config, toml=toml, toml_origin=config_file or "the config file", overrides=list(overrides))
         config = with_values(config, dict(values), origin="the given values")
-    if flags:
-        config = resolve(config, flags=flags)
+        if flags:
+            config = resolve(config, flags=flags)
+    else:
+        config = resolve(config, toml=toml, toml_origin=config_file or "the config file", overrides=list(overrides),
+                         flags=flags)  # fmt: skip
     # Derived values belong in the recorded config: the schedule spans the
     # run, and "auto" precision is what this machine chose.
     if derive_schedule:

@@ -8,6 +8,7 @@ import numpy as np
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError
 from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
+from kerasreg.layers.mc_mode import sampling_off
 
 
 def snapshot_epochs(config):
@@ -69,8 +70,9 @@ def snapshot_ensemble(model, config, prepared, folder, epochs):
             continue
         with np.load(path) as data:
             model.set_weights([data[f"arr_{i}"] for i in range(len(data.files))])
-        labels, probabilities = test_predictions(evaluation_model(model, config, prepared.fresh_metrics()), prepared.test,
-                                                prepared.one_hot, prepared.outputs)
+        with sampling_off(model):
+            labels, probabilities = test_predictions(evaluation_model(model, config, prepared.fresh_metrics()),
+                                                     prepared.test, prepared.one_hot, prepared.outputs)  # fmt: skip
         total = probabilities if total is None else total + probabilities
         members.append({"epoch": epoch, **prediction_scores(probabilities, labels)})
     model.set_weights(final)

@@ -29,7 +29,8 @@ from kerasreg.engine.noops import active_regularizers
 from kerasreg.engine.prepare import prepare
 from kerasreg.engine.run_files import create_run_dir, write_json_atomic
 from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot_epochs
-from kerasreg.version import __version__
+from kerasreg.layers.mc_mode import sampling_off
+from kerasreg.version import __version__, code_identity
 
 # What a run directory records about what built it, so `evaluate RUN_DIR` finds its experiment.
 RUN_FILE = "run.json"
@@ -72,6 +73,8 @@ def versions():
         "numpy": np.__version__,
         "backend": keras.backend.backend(),
         "kerasreg": __version__,
+        # Which code made the result: a number measured before a fix differs in hash.
+        "kerasreg_code": code_identity(),
     }
 
 
@@ -286,18 +289,24 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     folder = checkpoint.folder_of(run_dir)
     log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
     parts = training_callbacks(config, prepared, run_dir, folder, state, best_weights, hparams, callbacks)
-    if finished:
-        _finish_without_fit(model, best_weights, parts.swa)
-    else:
-        _fit(prepared, parts, epochs=last_epoch, initial_epoch=done, run_dir=run_dir, folder=folder,
-             resume_dir=resume_dir, verbose=verbose)  # fmt: skip
-    history = parts.saver.history
-    test_metrics, labels, probabilities = evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None)
-    results = _results(config, task, prepared, run_dir, history, state.get("epoch", 0), parts.timer, state,
-                       test_metrics, regularizers)  # fmt: skip
-    snapshots = snapshot_epochs(config)
-    if snapshots and evaluate_test_set and prepared.test is not None:
-        results["snapshot_ensemble"] = snapshot_ensemble(model, config, prepared, folder, snapshots)
+    # Validation, model selection and the test set score the model with its
+    # inference-time sampling off: one random sample is noise, not a score.
+    with sampling_off(model) as unsampled:
+        if unsampled:
+            log(f"scoring with MC sampling off in {', '.join(unsampled)} (validation, selection and test)")
+        if finished:
+            _finish_without_fit(model, best_weights, parts.swa)
+        else:
+            _fit(prepared, parts, epochs=last_epoch, initial_epoch=done, run_dir=run_dir, folder=folder,
+                 resume_dir=resume_dir, verbose=verbose)  # fmt: skip
+        history = parts.saver.history
+        test_metrics, labels, probabilities = evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None)
+        results = _results(config, task, prepared, run_dir, history, state.get("epoch", 0), parts.timer, state,
+                           test_metrics, regularizers)  # fmt: skip
+        results["scored_without_sampling"] = unsampled
+        snapshots = snapshot_epochs(config)
+        if snapshots and evaluate_test_set and prepared.test is not None:
+            results["snapshot_ensemble"] = snapshot_ensemble(model, config, prepared, folder, snapshots)
     if parts.swa is not None:
         results["swa"] = {"start_epoch": parts.swa.start_epoch, "snapshots": parts.swa.snapshots_averaged,
                           "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip

@@ -13,7 +13,7 @@ from kerasreg.layers.drop_block import DropBlock2D
 from kerasreg.layers.drop_connect import DropConnectConv2D, DropConnectDense
 from kerasreg.layers.ghost_batch_norm import GhostBatchNormalization
 from kerasreg.layers.mc_dropout import MCDropout
-from kerasreg.layers.mc_mode import disable_mc, enable_mc
+from kerasreg.layers.mc_mode import disable_mc, enable_mc, sampling_off
 from kerasreg.layers.multi_sample_dropout import MultiSampleDropout
 from kerasreg.layers.scheduled_dropout import ScheduledDropout
 from kerasreg.layers.stochastic_depth import StochasticDepth, drop_path_rates
@@ -34,4 +34,5 @@ __all__ = [
     "disable_mc",
     "drop_path_rates",
     "enable_mc",
+    "sampling_off",
 ]

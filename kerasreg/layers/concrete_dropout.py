@@ -150,7 +150,7 @@ class ConcreteDropout(StochasticLayer):
     def call(self, inputs, training=False):
         if training:
             self.add_loss(self.regularization_loss())
-        return super().call(inputs, training=training)
+        return self.in_compute_dtype(super().call(inputs, training=training))
 
     def noise(self, inputs):
         p = self._rate_tensor()

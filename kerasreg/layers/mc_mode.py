@@ -1,7 +1,11 @@
-"""`enable_mc` / `disable_mc`: a copy of a model whose dropout layers do / do not sample at inference."""
+"""`enable_mc` / `disable_mc`: a copy of a model whose dropout layers do / do not sample at inference;
+`sampling_off`: the model itself, for a block."""
+
+import contextlib
 
 import keras
 
+from kerasreg import internals
 from kerasreg.layers.mc_dropout import MCDropout
 from kerasreg.layers.stochastic_layer import StochasticLayer
 
@@ -163,3 +167,55 @@ def disable_mc(model):
     True
     """
     return _copy_with_mc(model, False, "disable_mc")
+
+
+@contextlib.contextmanager
+def sampling_off(model):
+    """Within the block, ``model`` itself does not sample at inference; yields the names switched off.
+
+    Every kerasreg `StochasticLayer` of ``model`` with ``mc=True`` takes its
+    deterministic path at inference inside the block and samples again after
+    it; training steps are untouched (they draw noise either way). Unlike
+    `disable_mc`, nothing is copied, so it works for any model, subclassed
+    ones included. ``mc`` is read when Keras traces a function, so the
+    model's cached predict and test functions are dropped on entry and exit.
+    kerasreg validates and selects models this way: one random sample of a
+    model that samples at inference is noise, not a score.
+
+    Args:
+        model: A Keras model.
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> from kerasreg.layers import MCDropout, sampling_off
+    >>> model = keras.Sequential([keras.Input((4,)), MCDropout(0.5, seed=0, name="drop")])
+    >>> x = np.ones((1, 4), "float32")
+    >>> with sampling_off(model) as names:
+    ...     bool((model.predict(x, verbose=0) == 1).all())
+    True
+    >>> names
+    ['drop']
+    >>> bool((model.predict(x, verbose=0) != 1).any())
+    True
+    """
+    layers = [layer for layer in internals.flatten_layers(model) if isinstance(layer, StochasticLayer) and layer.mc]
+    if not layers:
+        yield []
+        return
+    for layer in layers:
+        layer.mc = False
+    _forget_traced_inference(model)
+    try:
+        yield [layer.name for layer in layers]
+    finally:
+        for layer in layers:
+            layer.mc = True
+        _forget_traced_inference(model)
+
+
+def _forget_traced_inference(model):
+    # Keras rebuilds a function it finds unset (`make_test_function`,
+    # `make_predict_function`): the next call traces with the new `mc`.
+    model.test_function = None
+    model.predict_function = None

@@ -87,10 +87,10 @@ class MultiSampleDropout(StochasticLayer):
             stacked = multi_sample_inputs(
                 inputs, self.num_samples, self.rate, self.seed_generator
             )
-            return self.head(stacked)
+            return self.in_compute_dtype(self.head(stacked))
         # Inference, MC inference, and rate 0 (where every sample would be the
         # same) are single passes.
-        return super().call(inputs, training=training)
+        return self.in_compute_dtype(super().call(inputs, training=training))
 
     def noise(self, inputs):
         return self.head(

@@ -107,6 +107,21 @@ class StochasticLayer(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def in_compute_dtype(self, outputs):
+        """Floating ``outputs`` cast to this layer's compute dtype.
+
+        A wrapper whose inner layer keeps its own dtype policy (``Dense(3)``
+        wrapped by a layer built with ``dtype="mixed_float16"``) would return
+        the inner layer's float32; Keras's wrappers (`TimeDistributed`) return
+        their own compute dtype, and so do kerasreg's.
+        """
+        def cast(x):
+            if keras.backend.is_float_dtype(x.dtype) and keras.backend.standardize_dtype(x.dtype) != self.compute_dtype:
+                return keras.ops.cast(x, self.compute_dtype)
+            return x
+
+        return keras.tree.map_structure(cast, outputs)
+
     def get_config(self):
         config = super().get_config()
         if self._fixed_rate is not None:

@@ -5,7 +5,8 @@ under the same run directory:
 
 - ``learning_rate`` per step (train writer), computed from the schedule for
   the whole epoch at its end, so training pays no per-batch callback;
-- ``gap/accuracy`` and ``gap/loss``: train minus validation, per epoch;
+- ``gap/<metric>`` for each metric with a validation value, per epoch: the
+  generalization gap, positive when training looks better (`gaps`);
 - an image of the learning-rate schedule, at the start;
 - HParams (the run's flattened config and final metrics), so the HParams
   dashboard lists and compares every run under the log root;
@@ -18,7 +19,9 @@ import os
 import keras
 import numpy as np
 
+from kerasreg import internals
 from kerasreg.plotting.schedules import evaluate_schedule, new_figure
+from kerasreg.reporting.gaps import generalization_gap
 
 
 def flat_hparams(config_dict):
@@ -121,10 +124,7 @@ class RunLogger(keras.callbacks.Callback):
 
     def _current_schedule(self):
         # A plateau callback may have wrapped the schedule: ask the optimizer.
-        current = getattr(self.model.optimizer, "_learning_rate", None)
-        if isinstance(current, keras.optimizers.schedules.LearningRateSchedule):
-            return current
-        return self.schedule
+        return internals.optimizer_schedule(self.model.optimizer) or self.schedule
 
     def on_epoch_end(self, epoch, logs=None):
         import tensorflow as tf
@@ -140,9 +140,10 @@ class RunLogger(keras.callbacks.Callback):
             for step, rate in zip(steps, rates):
                 tf.summary.scalar("learning_rate", float(rate), step=int(step))
         with self._validation.as_default():
-            for name in ("accuracy", "loss"):
-                if name in logs and f"val_{name}" in logs:
-                    tf.summary.scalar(f"gap/{name}", float(logs[name]) - float(logs[f"val_{name}"]), step=epoch)
+            for name in sorted(logs):
+                if not name.startswith("val_") and f"val_{name}" in logs:
+                    tf.summary.scalar(f"gap/{name}", generalization_gap(name, logs[name], logs[f"val_{name}"]),
+                                      step=epoch)  # fmt: skip
         self._train.flush()
         self._validation.flush()
 

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasreg import internals
 from kerasreg.validation import (
     invalid_argument,
     check_choice,
@@ -284,14 +285,14 @@ def find_lr(
     # variable it replaces, which would drop it from `optimizer.variables`
     # (changing the checkpoint layout and the JAX trainer's state list).
     # Swapping `_learning_rate` both ways leaves the variable list alone.
-    original_learning_rate = lr_owner._learning_rate
+    original_learning_rate = internals.learning_rate_slot(lr_owner)
     original_history = getattr(model, "history", None)
-    start_step = int(ops.convert_to_numpy(lr_owner._iterations))
+    start_step = internals.optimizer_step(lr_owner)
 
     schedule = RangeTestSchedule(min_lr, max_lr, num_steps, mode, start_step)
     recorder = _LossRecorder(smoothing, divergence_threshold)
     try:
-        lr_owner._learning_rate = schedule
+        internals.set_learning_rate_slot(lr_owner, schedule)
         model.make_train_function(force=True)
         model.fit(
             data,
@@ -302,7 +303,7 @@ def find_lr(
             callbacks=[recorder],
         )
     finally:
-        lr_owner._learning_rate = original_learning_rate
+        internals.set_learning_rate_slot(lr_owner, original_learning_rate)
         for variable, value in zip(model_variables, model_values):
             variable.assign(value)
         for variable, value in zip(optimizer_variables, optimizer_values):

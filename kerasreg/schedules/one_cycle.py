@@ -40,10 +40,11 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         cos:     lr = end_lr + (start_lr - end_lr) * (1 + cos(pi * pct)) / 2
         linear:  lr = start_lr + (end_lr - start_lr) * pct
 
-    The values equal PyTorch's at every step up to and including
-    ``total_steps`` (where PyTorch, like here, extends the last phase by one
-    step); PyTorch raises past ``total_steps``, this schedule holds the value
-    of ``total_steps``. The cosine is evaluated as ``sin(pct * pi/2)**2`` from
+    The values equal PyTorch's at every step of the cycle, ``0`` to
+    ``total_steps - 1``. Past the cycle, where PyTorch extrapolates the last
+    phase for one step and then raises (a linear anneal would go negative),
+    this schedule holds its final rate ``min``, as Keras's own decay
+    schedules hold theirs. The cosine is evaluated as ``sin(pct * pi/2)**2`` from
     the nearer end of the phase, so the small rates at the ends keep float32
     precision. Momentum cycling is
     not part of a learning-rate schedule and is left out.
@@ -124,12 +125,14 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         return ops.where(pct < 0.5, from_start, from_end)
 
     def __call__(self, step):
-        step = ops.minimum(float_step(step), float(self.total_steps))
+        # Past the last phase's end the rate holds at its final value: the
+        # anneal formulas extrapolated beyond pct = 1 overshoot (below zero
+        # for a linear anneal).
+        step = ops.minimum(float_step(step), float(self.phases[-1][0]))
         starts = [0.0] + [end for end, _, _ in self.phases[:-1]]
         lr = None
         # From the last phase back: an earlier phase takes over where the step
-        # is within its end. The last phase also covers steps past its end,
-        # like PyTorch's.
+        # is within its end.
         for start, (end, start_lr, end_lr) in reversed(list(zip(starts, self.phases))):
             value = self._anneal(start_lr, end_lr, step, start, end)
             lr = value if lr is None else ops.where(step <= end, value, lr)

@@ -44,6 +44,8 @@ import keras
 from kerasreg.atomic_files import atomic_write
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg import engine
+from kerasreg import internals
+from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import with_run_length
 from kerasreg.engine.graph_memory import forget_custom_gradients
@@ -282,7 +284,7 @@ def _keep_ended_trials_ended(oracle):
     COMPLETED or FAILED has ended; interrupted (RUNNING) and INVALID ones
     are still retried.
     """
-    queue = getattr(oracle, "_retry_queue", None)
+    queue = internals.oracle_retry_queue(oracle)
     if not queue:  # a new search, or a distributed worker's client
         return
     ended = {"COMPLETED", "FAILED"}
@@ -293,10 +295,10 @@ def _defaults_first(oracle):
     """Makes the first trial of a new search use every default: the plain recipe.
 
     KerasTuner's grid search does so already; its random, Bayesian and
-    Hyperband oracles draw their first values with ``_random_values``,
-    which this wraps for the first trial only.
+    Hyperband oracles draw their values with a private method
+    (`internals.oracle_value_drawer`), which this wraps for the first trial only.
     """
-    draw = getattr(oracle, "_random_values", None)
+    draw = internals.oracle_value_drawer(oracle)
     if draw is None:  # a distributed worker's client: the chief's oracle decides
         return
 
@@ -306,7 +308,7 @@ def _defaults_first(oracle):
         space = oracle.get_space()
         return {hp.name: hp.default for hp in space.space if space.is_active(hp)}
 
-    oracle._random_values = first_defaults
+    internals.set_oracle_first_values(oracle, first_defaults)
 
 
 def prune_checkpoints(tuner):
@@ -520,8 +522,9 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
         model.trial = best
         best_model = tuner.load_model(best)
         prepared = model._prepared
-        evaluated = engine.evaluation_model(best_model, prepared.config, prepared.fresh_metrics())
-        test = {} if prepared.test is None else evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
+        with sampling_off(best_model):
+            evaluated = engine.evaluation_model(best_model, prepared.config, prepared.fresh_metrics())
+            test = {} if prepared.test is None else evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
         extra["best"] = {
             "trial_id": best.trial_id,
             "hyperparameters": values,

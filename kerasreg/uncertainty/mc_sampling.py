@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerasreg import internals
 from kerasreg.layers.mc_mode import enable_mc
 from kerasreg.layers.stochastic_layer import StochasticLayer
 from kerasreg.uncertainty.calibration import ROW_SUM_TOLERANCE
@@ -35,10 +36,10 @@ def batch_shared_layers(model):
     ``1 / (1 - rate)``, as for the examples of any batch.
     """
     shared = []
-    # `_flatten_layers` also reaches layers inside sub-models and wrapper
+    # `flatten_layers` also reaches layers inside sub-models and wrapper
     # layers (ConcreteDropout's `layer`, MultiSampleDropout's `head`), which
     # `model.layers` does not list.
-    for layer in model._flatten_layers(include_self=False):
+    for layer in internals.flatten_layers(model):
         if not isinstance(layer, StochasticLayer) or not layer.is_stochastic(False):
             continue
         noise_shape = getattr(layer, "noise_shape", None)
@@ -108,12 +109,7 @@ def _mc_copy(model):
     else:
         copy = enable_mc(model)
         _MC_COPIES[model] = (config, copy)
-    for layer in copy._flatten_layers(include_self=True):
-        for generator in getattr(layer, "_seed_generators", ()):
-            if generator._initial_seed is not None:
-                generator.state.assign(
-                    ops.convert_to_tensor([generator._initial_seed, 0], dtype=generator.state.dtype)
-                )
+    internals.reset_seed_generators(copy)
     return copy
 
 

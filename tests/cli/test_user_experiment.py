@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import cli_runner
+
 ROOT = Path(__file__).resolve().parents[2]
 
 MODULE = textwrap.dedent('''
@@ -37,9 +39,8 @@ MODULE = textwrap.dedent('''
 
 
 def run(cwd, *args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "kerasreg", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
+    """``python -m kerasreg ARGS`` in this process (`tests.cli_runner`)."""
+    return cli_runner.kerasreg_cli(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +102,7 @@ def test_bad_input_is_one_line_and_exit_code_2_with_nothing_written(trained, arg
 
 def test_a_recipes_command_line_evaluates_a_run_of_another_experiment(trained):
     cwd, run_dir, _ = trained
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": f"{ROOT}{os.pathsep}{cwd}"}
-    result = subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", "evaluate", str(run_dir)], cwd=cwd,
-                            env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = cli_runner.cifar("evaluate", str(run_dir), cwd=cwd, importable=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "accuracy" in json.loads(result.stdout[result.stdout.index("{"):])
 

@@ -1,8 +1,5 @@
 """Smoke-sized comparisons through the real command line."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 # Two variants differing in the learning rate and the augmentation (a list
@@ -33,9 +30,10 @@ def write_comparison(cwd, text=COMPARISON, name="compare.toml"):
 
 
 def run_compare(cwd, *args, timeout=600):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
-    return subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", "compare", *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=timeout)  # fmt: skip
+    """``compare`` through the recipe's command line, in this process (`tests.cli_runner`)."""
+    from tests import cli_runner
+
+    return cli_runner.cifar("compare", *args, cwd=cwd)
 
 
 def comparison_root(cwd, name="smoke"):

@@ -1,10 +1,13 @@
-"""The README's measured comparison tables say what their evidence says.
+"""The README's measured figures say what their evidence says.
 
-Each table in the README's results section is typed in by hand from a
-``docs/results/cifar/compare-<name>/comparison.json``; this reads every
-number back out of the table and checks it against that file, to the digits
-printed, so a mistyped cell, a swapped row or a table left behind after the
-runs were collected again fails here.
+Each comparison table in the README is typed in by hand from a
+``docs/results/cifar/compare-<name>/comparison.json``, and the headline
+figure from the cpu preset's runs kept there. This reads every number back
+out of the README and checks it against those files, to the digits printed,
+matching rows by the variant name each row starts with (so swapped
+numbers fail, in any row order), and checks the line under each table
+that says which code made its runs. Tables of other measurements are not
+allowed in the README unless they are checked here.
 """
 
 import json
@@ -13,14 +16,19 @@ from pathlib import Path
 
 import pytest
 
+from kerasreg.comparison import collect_runs
+from kerasreg.comparison.spec import find_comparison
+from kerasreg.comparison.table import code_groups, code_markdown
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 RESULTS = ROOT / "docs" / "results" / "cifar"
-# Measured at commit 94e983f, before docs/results kept each run's files.
-WITHOUT_EVIDENCE = {"dropout-vs-none"}
 HEADER = "| variant | seeds | test acc % (± 95% CI) |"
+# Tables that list API, not measurements.
+REFERENCE_HEADERS = ("| layer | what it does | paper |", "| schedule | what it does | paper |")
 # p-values below 0.001 print in scientific notation (7.9e-05).
 NUMBER = re.compile(r"[+−-]?\d+(?:\.\d+)?(?:e[+−-]?\d+)?")
+LABEL = re.compile(r"^`([^`]+)` — \S")
 
 
 def _tables():
@@ -35,11 +43,14 @@ def _tables():
         assert names, f"README line {i + 1}: no `compare recipes/cifar-<name>.toml` command above the table"
         header = [cell.strip() for cell in line.strip("|").split("|")]
         body = []
+        end = i + 2
         for row in lines[i + 2:]:
             if not row.startswith("|"):
                 break
             body.append([cell.strip() for cell in row.strip("|").split("|")])
-        found.append((names[-1], header, body))
+            end += 1
+        after = "\n".join(lines[end + 1:end + 12])
+        found.append((names[-1], header, body, after))
     return found
 
 
@@ -71,26 +82,49 @@ def _matches(cell, values):
     return True
 
 
+def _table_headers():
+    return [line for line in README.splitlines() if line.startswith("|") and not line.startswith(("|---", "|:"))
+            and README.splitlines()[README.splitlines().index(line) + 1].startswith("|--")]  # fmt: skip
+
+
+def test_every_table_in_the_readme_is_a_checked_comparison_or_api_reference():
+    headers = _table_headers()
+    unchecked = [h for h in headers if not h.startswith(HEADER) and h not in REFERENCE_HEADERS]
+    assert not unchecked, f"README tables no test checks against evidence: {unchecked}"
+    assert sum(h.startswith(HEADER) for h in headers) == len(TABLES) >= 3
+
+
 def test_readme_has_a_measured_table_for_every_shipped_comparison():
-    # A comparison file is one with variants; issue 7 asks for each one's measured table.
+    # A comparison file is one with variants; each has a measured table, or
+    # its variants are rows of a measured table the README points to.
     shipped = {path.stem.removeprefix("cifar-") for path in (ROOT / "recipes").glob("cifar-*.toml")
                if re.search(r"^\[variants", path.read_text(), re.MULTILINE)}
-    names = [name for name, _, _ in TABLES]
-    assert len(shipped) >= 4 and sorted(names) == sorted(shipped), (names, shipped)
+    names = [name for name, _, _, _ in TABLES]
+    covered_elsewhere = {name for name in shipped - set(names) if f"`cifar-{name}.toml` asks" in README}
+    assert len(shipped) >= 4 and sorted(names) == sorted(shipped - covered_elsewhere), (names, shipped)
     for name in names:
-        assert name in WITHOUT_EVIDENCE or (RESULTS / f"compare-{name}" / "comparison.json").exists(), name
+        assert (RESULTS / f"compare-{name}" / "comparison.json").exists(), name
 
 
-@pytest.mark.parametrize(
-    "name,header,body",
-    [t for t in TABLES if t[0] not in WITHOUT_EVIDENCE],
-    ids=[t[0] for t in TABLES if t[0] not in WITHOUT_EVIDENCE],
-)
-def test_readme_table_follows_from_its_evidence(name, header, body):
-    rows = json.loads((RESULTS / f"compare-{name}" / "comparison.json").read_text())["rows"]
-    assert len(body) == len(rows), f"{name}: README has {len(body)} rows, comparison.json {len(rows)}"
+def _rows_by_label(name, body):
+    by_label = {}
+    for cells in body:
+        match = LABEL.match(cells[0])
+        assert match, f"{name}: row {cells[0]!r} does not start with its `variant` name"
+        assert match.group(1) not in by_label, f"{name}: variant {match.group(1)!r} twice"
+        by_label[match.group(1)] = cells
+    return by_label
+
+
+@pytest.mark.parametrize("name,header,body,after", TABLES, ids=[t[0] for t in TABLES])
+def test_readme_table_follows_from_its_evidence(name, header, body, after):
+    evidence = json.loads((RESULTS / f"compare-{name}" / "comparison.json").read_text())
+    rows = evidence["rows"]
+    by_label = _rows_by_label(name, body)
+    assert sorted(by_label) == sorted(row["variant"] for row in rows), name
     column = {title.split(" ")[0]: i for i, title in enumerate(header)}
-    for cells, row in zip(body, rows):
+    for row in rows:
+        cells = by_label[row["variant"]]
         where = f"{name}, row {row['variant']!r}"
         assert int(cells[column["seeds"]]) == len(row["seeds"]), where
         accuracy = row["test_accuracy"]
@@ -109,3 +143,47 @@ def test_readme_table_follows_from_its_evidence(name, header, body):
         assert _matches(cells[column["epochs"]], [row["epochs"]["mean"]]), f"{where}: epochs"
         if "time" in column:
             assert _matches(cells[column["time"]], [row["wall_seconds"]["mean"]]), f"{where}: time s"
+
+
+@pytest.mark.parametrize("name,header,body,after", TABLES, ids=[t[0] for t in TABLES])
+def test_readme_table_says_which_code_made_its_runs(name, header, body, after):
+    folder = RESULTS / f"compare-{name}"
+    _, spec = find_comparison(ROOT / "recipes", folder.name, "cifar-*.toml")
+    runs = collect_runs(folder, spec)
+    groups = code_groups(runs)
+    assert json.loads((folder / "comparison.json").read_text())["code"] == json.loads(json.dumps(groups)), name
+    # One code version, or a table that lists each one ("Mixed code: ...").
+    assert after.startswith(code_markdown(groups, runs).rstrip("\n")), (
+        f"{name}: the line under the table must say which code made its runs: {code_markdown(groups, runs)!r}")
+
+
+def _swap_first_two_labels(body):
+    swapped = [list(cells) for cells in body]
+    swapped[0][0], swapped[1][0] = swapped[1][0], swapped[0][0]
+    return swapped
+
+
+def test_swapped_row_labels_are_caught():
+    name, header, body, after = TABLES[0]
+    with pytest.raises(AssertionError):
+        test_readme_table_follows_from_its_evidence(name, header, _swap_first_two_labels(body), after)
+
+
+def _headline_runs():
+    folder = RESULTS / "compare-dropout-ablation" / "dropout=none,batch_norm=true"
+    return [json.loads((folder / f"seed-{seed}" / "results.json").read_text()) for seed in (0, 1, 2)]
+
+
+def test_headline_figure_is_the_mean_of_the_kept_cpu_preset_runs():
+    # These runs belong to the shipped comparison file (test_measured_results);
+    # its baseline is the cpu preset unchanged.
+    _, spec = find_comparison(ROOT / "recipes", "compare-dropout-ablation", "cifar-*.toml")
+    assert spec.baseline == "dropout=none,batch_norm=true"
+    runs = _headline_runs()
+    accuracies = [100 * r["test"]["accuracy"] for r in runs]
+    assert f"**{sum(accuracies) / 3:.2f} % test accuracy**" in README
+    assert "mean of seeds 0, 1, 2 (" + ", ".join(f"{a:.2f} %" for a in accuracies) + ")" in README
+    seconds = [f"{run['wall_time_seconds']:,.0f} s" for run in runs]
+    assert f"{seconds[0]} for seed 0 on a 2-core AMD EPYC" in README and runs[0]["machine"]["cpu"] == "AMD EPYC"
+    assert f"{seconds[1]} and {seconds[2][:-2]} s for seeds 1 and 2 on a 2-core Intel Xeon with AMX" in README
+    assert all("amx_bf16" in run["machine"]["cpu_bfloat16"] for run in runs[1:])

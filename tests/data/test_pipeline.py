@@ -82,35 +82,44 @@ def test_training_reshuffles_every_epoch_with_a_seed():
     assert epoch(other)[1].tolist() != first.tolist()
 
 
-def test_flip_mirrors_some_images():
-    x, y = indexed_images(n=64)
-    images, labels = epoch(make_dataset(x, y, batch_size=16, training=True, num_classes=64, augment=["flip"]))
-    scaled = x[labels].astype(np.float32) / 255.0
+# Rates are measured on enough independent draws (images, for the per-image
+# augmentations) that a rate 10 % off fails: the tolerance is 5 % of the rate
+# and at least 4 standard errors, sqrt(p (1 - p) / n). At p = 0.5 that needs
+# n >= 6,400; these tests use 16,384 tiny images (standard error 0.0039,
+# tolerance 0.025: over 6 standard errors).
+MANY = 16384
+
+
+def mirrored_or_same(images, originals):
+    """Per image, whether it is the mirrored original; every image must be one of the two."""
+    scaled = originals.astype(np.float32) / 255.0
     same = np.all(images == scaled, axis=(1, 2, 3))
     mirrored = np.all(images == scaled[:, :, ::-1], axis=(1, 2, 3))
-    assert (same | mirrored).all()
-    assert 10 < mirrored.sum() < 54
+    assert (same ^ mirrored).all()  # random 4x4 images are never their own mirror
+    return mirrored
+
+
+def test_flip_mirrors_half_the_images():
+    x, y = indexed_images(n=MANY, side=4, channels=1)
+    dataset = make_dataset(x, y, batch_size=2048, training=True, num_classes=MANY, augment=["flip"], seed=1)
+    images, labels = epoch(dataset)
+    assert abs(mirrored_or_same(images, x[labels]).mean() - 0.5) < 0.025
 
 
 def test_alternating_flip_mirrors_each_image_in_every_other_epoch():
-    x, y = indexed_images(n=64)
-    dataset = make_dataset(x, y, batch_size=16, training=True, num_classes=64, augment=["alternating_flip"],
-                           epochs=4, seed=5)  # fmt: skip
-    images, labels = epoch(dataset)  # the 4 epochs back to back
-    scaled = x[labels].astype(np.float32) / 255.0
-    same = np.all(images == scaled, axis=(1, 2, 3))
-    mirrored = np.all(images == scaled[:, :, ::-1], axis=(1, 2, 3))
-    assert (same | mirrored).all()
-    flipped = np.zeros((4, 64), bool)  # [epoch, example]
-    flipped[np.repeat(np.arange(4), 64), labels] = mirrored
-    assert 20 < flipped[0].sum() < 44  # a random half in the first epoch
+    x, y = indexed_images(n=MANY, side=4, channels=1)
+    kwargs = dict(batch_size=2048, training=True, num_classes=MANY, augment=["alternating_flip"], epochs=4, seed=5)
+    images, labels = epoch(make_dataset(x, y, **kwargs))  # the 4 epochs back to back
+    mirrored = mirrored_or_same(images, x[labels])
+    flipped = np.zeros((4, MANY), bool)  # [epoch, example]
+    flipped[np.repeat(np.arange(4), MANY), labels] = mirrored
+    assert abs(flipped[0].mean() - 0.5) < 0.025  # a random half in the first epoch
     np.testing.assert_array_equal(flipped[1], ~flipped[0])  # the other half in the next
     np.testing.assert_array_equal(flipped[2], flipped[0])
     np.testing.assert_array_equal(flipped[3], flipped[1])
     # The same epochs from a pipeline resumed at epoch 3.
-    resumed, resumed_labels = epoch(make_dataset(x, y, batch_size=16, training=True, num_classes=64,
-                                                 augment=["alternating_flip"], epochs=4, first_epoch=3, seed=5))  # fmt: skip
-    np.testing.assert_array_equal(resumed, images[3 * 64 :])
+    resumed, resumed_labels = epoch(make_dataset(x, y, **{**kwargs, "first_epoch": 3}))
+    np.testing.assert_array_equal(resumed, images[3 * MANY :])
 
 
 @pytest.mark.parametrize("name", ["translate", "crop"])
@@ -125,12 +134,20 @@ def test_translate_and_crop_shift_each_image_by_at_most_the_padding(name):
 
 
 def test_erasing_changes_patches_at_its_rate():
-    x, y = indexed_images(n=64, side=16)
-    kwargs = dict(batch_size=16, training=True, num_classes=64, augment=("erasing",))
-    images, labels = epoch(make_dataset(x, y, erasing_rate=1.0, **kwargs))
-    changed = np.any(images != x[labels].astype(np.float32) / 255.0, axis=(1, 2, 3))
-    assert changed.mean() > 0.9
-    assert 0.0 <= images.min() and images.max() <= 1.0
+    # Every erasing shows: on 8x8 images Keras's smallest patch side is
+    # sqrt(0.02) * 8 > 1 pixel, so a patch covers at least one pixel, and its
+    # noise (clipped to [0, 1]) never equals a pixel strictly inside (0, 1).
+    x = np.random.default_rng(0).integers(1, 255, size=(MANY, 8, 8, 1), dtype=np.uint8)
+    y = np.arange(MANY)
+    kwargs = dict(batch_size=2048, training=True, num_classes=MANY, augment=("erasing",), seed=2)
+
+    def erased(rate):
+        images, labels = epoch(make_dataset(x, y, erasing_rate=rate, **kwargs))
+        assert 0.0 <= images.min() and images.max() <= 1.0
+        return np.any(images != x[labels].astype(np.float32) / 255.0, axis=(1, 2, 3))
+
+    assert erased(1.0).all()
+    assert abs(erased(0.5).mean() - 0.5) < 0.025  # 16,384 images: standard error 0.0039
     images, labels = epoch(make_dataset(x, y, erasing_rate=0.0, **kwargs))
     np.testing.assert_array_equal(images, x[labels].astype(np.float32) / 255.0)
 
@@ -147,6 +164,46 @@ def test_mixing_gives_soft_one_hot_labels(mix):
     np.testing.assert_allclose(labels.sum(axis=1), 1.0, rtol=1e-5)
     assert ((labels > 0.01) & (labels < 0.99)).any()  # mixed
     assert 0.0 <= images.min() and images.max() <= 1.0
+
+
+def test_mixup_weighs_images_and_labels_alike_with_a_beta_weight():
+    """Each example is lam * itself + (1 - lam) * a partner, images and one-hot labels alike, lam ~ Beta(a, a)."""
+    n, classes, alpha = 32768, 16, 0.4
+    rng = np.random.default_rng(0)
+    class_images = rng.integers(1, 256, size=(classes, 4, 4, 3), dtype=np.uint8)
+    y = rng.integers(0, classes, size=n)
+    x = class_images[y]  # an image is its class's image, so a mixed image is the mix of two class images
+    kwargs = dict(batch_size=4096, training=True, epochs=1, seed=3)
+    images, labels = epoch(make_dataset(x, y, num_classes=classes, mixup_alpha=alpha, **kwargs))
+    # The example order is a function of (seed, epoch): the same pipeline
+    # without mixing gives it, as the example indices.
+    order = epoch(make_dataset(x, np.arange(n), **kwargs))[1]
+    assert sorted(order.tolist()) == list(range(n))
+    images = images.reshape(n, -1).astype(np.float64)
+    references = class_images.reshape(classes, -1).astype(np.float64) / 255.0
+
+    # Per example, the image is the label-weighted mix of the class images:
+    # the images' weight is the labels' weight, exactly (to float32 rounding).
+    np.testing.assert_allclose(images, labels @ references, rtol=0, atol=1e-5)
+    own = y[order]
+    weight = labels[np.arange(n), own].astype(np.float64)  # lam, the weight of the example itself
+    two = (labels > 0).sum(axis=1) == 2  # rows whose partner has another class (else lam is invisible)
+    assert two.mean() > 0.9
+    np.testing.assert_allclose(weight[~two], 1.0, rtol=1e-6)
+    # The images' weight of each example, solved from the image and the two class images.
+    partner = np.argmax(np.where(np.arange(classes) == own[:, None], -1.0, labels), axis=1)[two]
+    mine, theirs = references[own[two]], references[partner]
+    image_weight = np.sum((images[two] - theirs) * (mine - theirs), axis=1) / np.sum((mine - theirs) ** 2, axis=1)
+    np.testing.assert_allclose(image_weight, weight[two], rtol=0, atol=1e-5)
+
+    # lam ~ Beta(a, a), over ~30,700 mixed examples: its mean, 1/2 (standard
+    # deviation 0.37, so standard error 0.0021; tolerance 0.025, a tenth of
+    # 0.5 halved), and E[lam (1 - lam)] = a / (2 (2a + 1)) (standard deviation
+    # 0.090, standard error 0.0005; tolerance 0.003, half the change a 10 %
+    # larger or smaller alpha makes).
+    lam = weight[two]
+    assert abs(lam.mean() - 0.5) < 0.025
+    assert abs((lam * (1 - lam)).mean() - alpha / (2 * (2 * alpha + 1))) < 0.003
 
 
 EVERY_AUGMENTATION = dict(augment=("flip", "translate", "erasing"), erasing_rate=0.5, mixup_alpha=0.2, cutmix_alpha=0.5)

@@ -1,10 +1,6 @@
 """train --ensemble K and ensemble RUN_DIR...: members, their average, and what the average is guaranteed to do."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +8,9 @@ SMOKE = ["--preset", "smoke", "--set", "data.synthetic_examples=128", "--set", "
 
 
 def cli(cwd, *args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
-    return subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=600)  # fmt: skip
+    from tests import cli_runner
+
+    return cli_runner.cifar(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +72,35 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "logs").exists()
+
+
+def test_the_ensemble_scores_the_mean_of_its_members_probabilities(trained):
+    import keras
+    import numpy as np
+
+    from kerasreg.engine import evaluation_model, prepare, test_predictions
+    from kerasreg.experiment import config_of_run
+    from kerasreg.recipes.cifar import EXPERIMENT
+
+    _, folder, _ = trained
+    report = json.loads((folder / "ensemble.json").read_text())
+    probabilities, labels = [], None
+    for seed in (0, 1, 2):
+        run_dir = folder / f"member-{seed}"
+        config = config_of_run(str(run_dir))
+        prepared = prepare(config, EXPERIMENT)
+        model = keras.models.load_model(run_dir / "model.keras")
+        labels, p = test_predictions(evaluation_model(model, config, prepared.fresh_metrics()), prepared.test,
+                                     prepared.one_hot, prepared.outputs)  # fmt: skip
+        probabilities.append(p.astype("float64"))
+    mean = np.mean(probabilities, axis=0)
+    rows = np.arange(len(labels))
+    assert report["ensemble"]["accuracy"] == pytest.approx(np.mean(mean.argmax(1) == labels), abs=1e-9)
+    assert report["ensemble"]["nll"] == pytest.approx(-np.mean(np.log(mean[rows, labels])), rel=1e-6)
+    one_hot = np.eye(mean.shape[1])[labels]
+    assert report["ensemble"]["brier"] == pytest.approx(np.mean(np.sum((mean - one_hot) ** 2, axis=1)), rel=1e-6)
+    # Not any one member's, nor a geometric mean's: members disagree here.
+    assert len({round(m["nll"], 6) for m in report["members"]}) == 3
+    geometric = np.exp(np.mean(np.log(probabilities), axis=0))
+    geometric /= geometric.sum(1, keepdims=True)
+    assert abs(-np.mean(np.log(geometric[rows, labels])) - report["ensemble"]["nll"]) > 1e-6

@@ -32,6 +32,9 @@ def test_a_tabular_run_writes_the_run_and_an_inference_model_of_raw_inputs(tmp_p
     results = json.loads((tmp_path / "tab" / os.path.basename(run.run_dir) / "results.json").read_text())
     assert results["data"]["test"] == 24 and results["data"]["train"] + results["data"]["validation"] == 72
     assert results["objective"]["name"] == "val_accuracy" and results["epochs_run"] == 2
+    from kerasreg.version import code_identity
+
+    assert results["versions"]["kerasreg_code"] == code_identity()  # the code that made this run
     # The inference model: raw float features in, probabilities out, equal to softmax of the trained logits.
     trained = keras.models.load_model(os.path.join(run.run_dir, "model.keras"))
     inference = keras.models.load_model(os.path.join(run.run_dir, "inference.keras"))
@@ -144,3 +147,13 @@ def test_bad_experiment_arguments_are_one_line_errors(tmp_path):
     exp = kerasreg.Experiment(model=user_models.plain_mlp, data=user_models.tabular(), logdir=str(tmp_path))
     with pytest.raises(ConfigError, match="brings its own data"):
         exp.train({"data.source": "synthetic"}, **QUIET)
+
+
+def test_set_and_flags_are_validated_together():
+    # The smoke preset trains 1 epoch: swa_epochs=2 is valid only with the --epochs flag applied.
+    from kerasreg.recipes.cifar import EXPERIMENT
+
+    config = EXPERIMENT.resolve(preset="smoke", overrides=["training.swa_epochs=2"], epochs=4, log=lambda *_: None)
+    assert (config.training.epochs, config.training.swa_epochs) == (4, 2)
+    with pytest.raises(ConfigError, match="training.swa_epochs"):
+        EXPERIMENT.resolve(preset="smoke", overrides=["training.swa_epochs=2"], log=lambda *_: None)

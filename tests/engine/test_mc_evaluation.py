@@ -1,10 +1,6 @@
 """evaluate RUN_DIR --mc-samples N: deterministic vs MC scores, reliability diagrams, TensorBoard, bad input."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +8,9 @@ SMOKE = ["--preset", "smoke", "--set", "data.synthetic_examples=128"]
 
 
 def cli(cwd, *args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
-    return subprocess.run([sys.executable, "-m", "kerasreg.recipes.cifar", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=600)  # fmt: skip
+    from tests import cli_runner
+
+    return cli_runner.cifar(*args, cwd=cwd)
 
 
 def train(cwd, name, *sets):

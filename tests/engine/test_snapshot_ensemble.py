@@ -1,9 +1,6 @@
 """training.snapshot_ensemble: cyclic-cosine snapshots scored alone and averaged; bad schedules rejected."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -64,8 +61,8 @@ def test_bad_snapshot_settings_fail_before_the_run(extra, schedule, message, tmp
 
 
 def test_the_cli_exits_2_with_one_line(tmp_path):
-    args = [sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", "smoke", "--set", "training.snapshot_ensemble=2"]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(tmp_path / "cache")}
-    result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    from tests import cli_runner
+
+    result = cli_runner.cifar("--preset", "smoke", "--set", "training.snapshot_ensemble=2", cwd=tmp_path)
     assert result.returncode == 2 and "needs schedule.name='cosine_restarts'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "logs").exists()

@@ -61,3 +61,13 @@ def small_cnn(filters=4, *, input_shape, num_classes, regularization, seed):
     x = layers.block_dropout(x, name="drop1")
     x = keras.layers.GlobalAveragePooling2D()(x)
     return layers.model(inputs, layers.classifier(x, num_classes))
+
+
+def mc_dropout_mlp(hidden=32, rate=0.9, *, input_shape, seed):
+    """Heavy `MCDropout`, which samples at inference unless told otherwise."""
+    from kerasreg.layers import MCDropout
+
+    inputs = keras.Input(input_shape)
+    h = keras.layers.Dense(hidden, activation="relu")(inputs)
+    h = MCDropout(rate, seed=seed, name="mc_drop")(h)
+    return keras.Model(inputs, keras.layers.Dense(2)(h))

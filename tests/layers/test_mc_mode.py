@@ -71,11 +71,44 @@ def test_every_dropout_is_switched_and_nothing_else():
     assert len(kinds["Conv2D"]) == 2 and len(kinds["Dense"]) == 1
 
 
+@pytest.mark.parametrize("rate", [0.5, 0.2])
+def test_mc_copy_carries_the_rate_and_seed_of_each_dropout(rate):
+    # 64,000 independent units: the standard error of the dropped fraction is
+    # 0.002 at rate 0.5 and 0.0016 at 0.2, so the tolerance (5 % of the rate)
+    # is over 6 of them, and a rate carried over 10 % off fails.
+    x = np.ones((64, 1000), "float32")
+
+    def seeded_model(seed):
+        return keras.Sequential([keras.Input((1000,)), keras.layers.Dropout(rate, seed=seed)])
+
+    def sample(model):
+        mc_model = enable_mc(model)
+        layer, original = mc_model.layers[0], model.layers[0]
+        assert isinstance(layer, MCDropout) and (layer.rate, layer.seed) == (original.rate, original.seed)
+        return ops.convert_to_numpy(mc_model(x))  # inference: one MC sample
+
+    model = seeded_model(7)
+    out = sample(model)
+    assert abs((out == 0).mean() - rate) < 0.05 * rate
+    np.testing.assert_allclose(out[out != 0], 1 / (1 - rate), rtol=1e-6)
+    # The seed carries over: two copies of the model draw the same mask, the
+    # one the original Dropout draws in training...
+    np.testing.assert_array_equal(sample(model), out)
+    np.testing.assert_array_equal(sample(seeded_model(7)), out)
+    np.testing.assert_array_equal(ops.convert_to_numpy(keras.layers.Dropout(rate, seed=7)(x, training=True)), out)
+    # ...and another seed an independent one: the masks disagree on 2r(1 - r)
+    # of the units (standard error 0.002 at most).
+    disagree = ((sample(seeded_model(8)) == 0) != (out == 0)).mean()
+    assert abs(disagree - 2 * rate * (1 - rate)) < 0.05 * 2 * rate * (1 - rate)
+
+
 def test_spatial_dropout_becomes_channel_mask():
-    model = keras.Sequential([keras.Input((5, 5, 64)), keras.layers.SpatialDropout2D(0.5, seed=0)])
-    out = enable_mc(model).predict(np.ones((4, 5, 5, 64), "float32"), verbose=0)
+    # 256 x 64 = 16,384 channels, each dropped as a whole: standard error
+    # 0.0039, so the tolerance 0.025 (5 % of 0.5) is over 6 of them.
+    model = keras.Sequential([keras.Input((2, 2, 64)), keras.layers.SpatialDropout2D(0.5, seed=0)])
+    out = enable_mc(model).predict(np.ones((256, 2, 2, 64), "float32"), verbose=0)
     assert (out == out[:, :1, :1, :]).all(), "whole channels are dropped"
-    assert 0.3 < (out == 0).mean() < 0.7
+    assert abs((out == 0).mean() - 0.5) < 0.025
     mc_layer = enable_mc(model).layers[0]
     assert isinstance(mc_layer, MCDropout) and mc_layer.noise_shape == (None, 1, 1, None)
 
@@ -88,11 +121,12 @@ def test_rejects_unbuilt_and_non_models():
 
 
 def test_mc_copy_of_nested_model():
-    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(0.5)], name="inner")
-    inputs = keras.Input((4,))
+    inner = keras.Sequential([keras.Input((256,)), keras.layers.Dropout(0.5, seed=0)], name="inner")
+    inputs = keras.Input((256,))
     outer = keras.Model(inputs, inner(inputs))
-    out = ops.convert_to_numpy(enable_mc(outer)(np.ones((200, 4), "float32")))
-    assert 0.4 < (out == 0).mean() < 0.6
+    # 16,384 units: standard error 0.0039, tolerance 0.025 (5 % of 0.5).
+    out = ops.convert_to_numpy(enable_mc(outer)(np.ones((64, 256), "float32")))
+    assert abs((out == 0).mean() - 0.5) < 0.025
 
 
 def test_disable_mc_undoes_enable_mc_and_leaves_the_original_sampling():
@@ -115,8 +149,8 @@ def test_disable_mc_undoes_enable_mc_and_leaves_the_original_sampling():
 def test_disable_mc_of_a_model_built_with_mc_layers():
     layer = MCDropout(0.5, seed=0)  # mc=True by default: samples at inference as built
     model = keras.Sequential([keras.Input((64,)), layer])
-    x = np.ones((8, 64), "float32")
-    assert 0.3 < (model.predict(x, verbose=0) == 0).mean() < 0.7
+    x = np.ones((256, 64), "float32")  # 16,384 units: standard error 0.0039, tolerance 0.025
+    assert abs((model.predict(x, verbose=0) == 0).mean() - 0.5) < 0.025
     np.testing.assert_array_equal(disable_mc(model).predict(x, verbose=0), x)
     assert layer.mc
     with pytest.raises(ValueError, match="disable_mc needs a built model"):

@@ -9,15 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests import cli_runner
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args, cwd, timeout=600):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(Path(cwd) / "cache")}
-    return subprocess.run(
-        [sys.executable, "-m", "kerasreg.recipes.cifar", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout,
-    )
+    """The recipe's command line, in this process (`tests.cli_runner`)."""
+    return cli_runner.cifar(*args, cwd=cwd)
 
 
 def run_dirs(root):
@@ -27,8 +26,9 @@ def run_dirs(root):
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
+    # A real `python -m kerasreg.recipes.cifar` process: the command as a user types it.
     cwd = tmp_path_factory.mktemp("smoke")
-    result = run_cli("--preset", "smoke", "--epochs", "2", cwd=cwd)
+    result = cli_runner.subprocess_run("-m", "kerasreg.recipes.cifar", "--preset", "smoke", "--epochs", "2", cwd=cwd)
     return cwd, result
 
 
@@ -151,12 +151,9 @@ def test_help(tmp_path):
 
 
 def test_second_recipe_runs_on_the_same_engine(tmp_path):
-    env_args = ["--preset", "smoke"]
-    result = subprocess.run(
-        [sys.executable, "-m", "kerasreg.recipes.fashion_mnist", *env_args],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(tmp_path / "cache")},
-    )
+    from kerasreg.recipes.fashion_mnist import main
+
+    result = cli_runner.run_main(main, ["--preset", "smoke"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = sorted((tmp_path / "logs" / "fashion_mnist").iterdir())
     results = json.loads((run_dir / "results.json").read_text())
@@ -166,12 +163,11 @@ def test_second_recipe_runs_on_the_same_engine(tmp_path):
 
 def test_download_failure_says_how_to_pass_data(tmp_path):
     # No network here: keras.datasets cannot download, and the CLI must say what to do.
-    result = subprocess.run(
-        [sys.executable, "-m", "kerasreg.recipes.fashion_mnist", "--preset", "cpu", "--epochs", "1"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERASREG_CACHE": str(tmp_path / "cache"),
-             "KERAS_HOME": str(tmp_path / "keras_home"), "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"},
-    )
+    from kerasreg.recipes.fashion_mnist import main
+
+    result = cli_runner.run_main(main, ["--preset", "cpu", "--epochs", "1"], cwd=tmp_path,
+                                 env={"KERAS_HOME": str(tmp_path / "keras_home"), "HTTPS_PROXY": "http://127.0.0.1:9",
+                                      "HTTP_PROXY": "http://127.0.0.1:9"})  # fmt: skip
     assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
     assert "--data" in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr

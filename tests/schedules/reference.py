@@ -33,7 +33,9 @@ def one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_d
         ]
     else:
         phases = [(float(pct_start * total_steps) - 1, initial, max_lr), (total_steps - 1, max_lr, minimum)]
-    step = min(step, total_steps)  # PyTorch raises beyond; kerasreg holds the last value
+    # PyTorch extrapolates one step past the cycle, then raises; kerasreg
+    # holds the final rate, as Keras's decay schedules do.
+    step = min(step, total_steps - 1)
     start_step = 0
     for i, (end_step, start, end) in enumerate(phases):
         if step <= end_step or i == len(phases) - 1:

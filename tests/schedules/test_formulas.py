@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from kerasreg.schedules import Constant, CyclicalLearningRate, Join, OneCycle, Scaled, WarmUp
+from kerasreg.schedules import Constant, CyclicalLearningRate, Join, OneCycle, Scaled, WarmUp, create_schedule
 from tests.schedules import reference
 
 RTOL = 1e-6
@@ -63,12 +63,45 @@ def test_one_cycle(kwargs):
     check(OneCycle(0.1, total, **kwargs), steps, lambda s: reference.one_cycle(s, 0.1, total, **reference_kwargs))
 
 
-def test_one_cycle_at_and_after_total_steps():
-    schedule = OneCycle(0.1, 100)
-    at_total = float(schedule(100))
-    assert at_total == pytest.approx(reference.one_cycle(100, 0.1, 100), rel=RTOL)
-    assert float(schedule(10**6)) == pytest.approx(at_total, rel=RTOL)
-    assert float(schedule(99)) == pytest.approx(0.1 / 25 / 1e4, rel=RTOL)
+def test_one_cycle_holds_its_final_rate_past_the_cycle():
+    # A linear anneal extrapolated past the cycle goes negative (-3.3e-05 at
+    # step 1000 with these arguments); the schedule holds min = 1e-4 instead.
+    schedule = OneCycle(0.1, 1000, pct_start=0.25, div_factor=10.0, final_div_factor=100.0, anneal_strategy="linear")
+    past = values(schedule, [999, 1000, 1001, 5000, 10**6])
+    np.testing.assert_allclose(past, 1e-4, rtol=RTOL)
+    cosine = OneCycle(0.1, 100)
+    np.testing.assert_allclose(values(cosine, [99, 100, 101, 10**6]), 0.1 / 25 / 1e4, rtol=RTOL)
+
+
+# Every schedule the factory builds, each with a finite course of 100 steps.
+FINITE_SCHEDULES = {
+    "step": {"learning_rate": 0.1, "decay_steps": 10},
+    "exponential": {"learning_rate": 0.1, "decay_steps": 10},
+    "cosine": {"learning_rate": 0.1, "decay_steps": 100, "alpha": 0.01},
+    "linear": {"learning_rate": 0.1, "decay_steps": 100},
+    "one_cycle": {"max_learning_rate": 0.1, "total_steps": 100, "anneal_strategy": "linear", "final_div_factor": 100.0},
+    "warmup_one_cycle": {
+        "max_learning_rate": 0.1, "total_steps": 90, "warmup_steps": 10, "three_phase": True, "anneal_strategy": "linear",
+    },
+    "warmup_linear": {"learning_rate": 0.1, "decay_steps": 90, "end_learning_rate": 1e-3, "warmup_steps": 10},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FINITE_SCHEDULES))
+def test_every_schedule_holds_a_non_negative_rate_past_its_end(name):
+    schedule = create_schedule({"name": name, **FINITE_SCHEDULES[name]}, steps_per_epoch=1)
+    rates = values(schedule, list(range(0, 100)) + [100, 101, 1000, 10**6])
+    assert (rates >= 0).all(), rates.min()
+    if name not in ("step", "exponential"):  # decays that never end
+        np.testing.assert_allclose(rates[100:], rates[100], rtol=RTOL)
+    wrapped = Join([Scaled(schedule, 0.5), 0.01], boundaries=[200])
+    assert (values(wrapped, [0, 99, 150, 199, 200, 10**6]) >= 0).all()
+
+
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+def test_cyclical_never_goes_below_its_base(mode):
+    rates = values(CyclicalLearningRate(0.0, 0.1, 7, mode=mode, gamma=0.99), range(0, 2000, 3))
+    assert rates.min() >= 0.0
 
 
 @pytest.mark.parametrize("mode, initial", [("linear", 0.0), ("linear", 1e-3), ("exponential", 1e-4)])

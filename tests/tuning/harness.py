@@ -2,7 +2,6 @@
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -46,8 +45,10 @@ def environment(cwd):
 
 
 def run_tune(cwd, *args, timeout=600):
-    return subprocess.run(tune_command(*args), capture_output=True, text=True, cwd=cwd, env=environment(cwd),
-                          timeout=timeout)  # fmt: skip
+    """``tune`` through the recipe's command line, in this process (`tests.cli_runner`)."""
+    from tests import cli_runner
+
+    return cli_runner.cifar("tune", *BASE, *args, cwd=cwd)
 
 
 def write_space(cwd, text=SPACE, name="space.toml"):
