@@ -26,8 +26,8 @@ def partial_identity_kernel(kernel):
 
     >>> import numpy as np
     >>> kernel = partial_identity_kernel(np.ones((3, 3, 2, 4), "float32"))
-    >>> kernel[:, :, :, 0].sum(), kernel[1, 1, 0, 0], kernel[1, 1, 1, 0], kernel[:, :, :, 3].sum()
-    (np.float32(1.0), np.float32(1.0), np.float32(0.0), np.float32(18.0))
+    >>> [float(v) for v in (kernel[:, :, :, 0].sum(), kernel[1, 1, 0, 0], kernel[1, 1, 1, 0], kernel[:, :, :, 3].sum())]
+    [1.0, 1.0, 0.0, 18.0]
 
     Reference:
         Jordan, "94% on CIFAR-10 in 3.29 Seconds on a Single GPU",
