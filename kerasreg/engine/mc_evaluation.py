@@ -20,6 +20,7 @@ import numpy as np
 from kerasreg import internals
 from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
 from kerasreg.engine.run_files import write_json_atomic
+from kerasreg.engine.training import versions
 
 
 def _stochastic_layers(model):
@@ -73,6 +74,7 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
         "samples": num_samples,
         "stochastic_layers": stochastic,
         "test_time_augmentation": config.training.test_time_augmentation,
+        "versions": versions(),
         "deterministic": prediction_scores(probabilities, labels),
         "mc": {**prediction_scores(sampled["mean"], labels),
                "mean_entropy": float(np.mean(sampled["entropy"])),

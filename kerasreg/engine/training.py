@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from kerasreg.config import ConfigError, to_dict
-from kerasreg.engine import checkpoint
+from kerasreg.engine import checkpoint, multi_worker
 from kerasreg.engine.evaluation import calibration_metrics, evaluation_model, inference_model, test_predictions
 from kerasreg.engine.graph_memory import forget_custom_gradients
 from kerasreg.engine.hardware import machine
@@ -294,6 +294,9 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     with sampling_off(model) as unsampled:
         if unsampled:
             log(f"scoring with MC sampling off in {', '.join(unsampled)} (validation, selection and test)")
+            if prepared.workers is not None:
+                # `sampling_off` dropped the step functions multi-worker training puts in.
+                multi_worker.adapt_model(model, model.distribute_strategy)
         if finished:
             _finish_without_fit(model, best_weights, parts.swa)
         else:

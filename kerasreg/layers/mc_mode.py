@@ -178,7 +178,9 @@ def sampling_off(model):
     it; training steps are untouched (they draw noise either way). Unlike
     `disable_mc`, nothing is copied, so it works for any model, subclassed
     ones included. ``mc`` is read when Keras traces a function, so the
-    model's cached predict and test functions are dropped on entry and exit.
+    model's cached predict and test functions are dropped on entry and exit
+    (a caller that had replaced them, as multi-worker training does, puts
+    its own back inside the block).
     kerasreg validates and selects models this way: one random sample of a
     model that samples at inference is noise, not a score.
 

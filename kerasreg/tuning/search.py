@@ -189,7 +189,8 @@ def task_hypermodel(task, base, space, root, *, median_stopping=False, log=print
             run_dir = trial_dir(root, trial_id)
             shutil.rmtree(run_dir, ignore_errors=True)  # a retried (interrupted) trial starts afresh
             stopper = MedianStopping(root, objective.name, mode=objective.mode) if median_stopping else None
-            record = {"trial_id": trial_id, "hyperparameters": self._values, "status": "RUNNING"}
+            record = {"trial_id": trial_id, "hyperparameters": self._values, "status": "RUNNING",
+                      "versions": engine.versions()}  # fmt: skip
             started = time.perf_counter()
             try:
                 # The same training path as `train`: only the test set and the saved model are left out.

@@ -76,6 +76,9 @@ def test_mc_scores_differ_from_the_deterministic_ones_which_match_the_run(runs):
     assert report["deterministic"]["ece"] == pytest.approx(recorded["ece"], abs=1e-6)
     assert report["mc"]["nll"] != pytest.approx(report["deterministic"]["nll"], rel=1e-6)
     assert report["mc"]["mean_mutual_information"] > 0
+    from kerasreg.version import code_identity
+
+    assert report["versions"]["kerasreg_code"] == code_identity()  # the code that scored it
     for name in ("reliability.png", "reliability-mc.png"):
         assert (dropout / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert '"mc"' in result.stdout and "reliability diagrams" in result.stdout

@@ -1,6 +1,7 @@
 """Each KerasTuner tuner runs a smoke search through the CLI: results, HParams, the best command."""
 
 import csv
+import json
 
 import pytest
 
@@ -26,6 +27,12 @@ def test_tuner_runs_trials_and_logs_every_one(tmp_path, tuner):
         assert 0.0 <= trial["val_accuracy"] <= 1.0 and trial["seconds"] > 0
 
     root = search_root(tmp_path)
+    from kerasreg.version import code_identity
+
+    assert found["versions"]["kerasreg_code"] == code_identity()
+    for trial in trials:  # each trial's own record too
+        record = json.loads((root / f"trial-{trial['trial_id']}" / "trial.json").read_text())
+        assert record["versions"]["kerasreg_code"] == code_identity()
     rows = list(csv.DictReader((root / "results.csv").open()))
     assert [r["trial_id"] for r in rows] == [t["trial_id"] for t in trials]
     for trial, row in zip(trials, rows):
