@@ -30,11 +30,21 @@ COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble")
 EXIT_BAD_INPUT = 2
 # What to run after Ctrl-C to carry on; commands not named have nothing to carry on.
 RESUME_HINTS = {
-    "train": "; continue with --resume RUN_DIR",
     "tune": "; rerun the same command to continue (finished trials are kept)",
     "compare": "; rerun the same command to continue (finished runs are kept)",
     "ensemble": "; rerun the same command to continue (finished members are kept)",
 }
+
+
+def _carry_on_hint(args, error):
+    """What to run after Ctrl-C: for a run, its real directory, or that nothing was kept."""
+    command = getattr(args, "command", None)
+    if command == "train" and getattr(args, "ensemble", None):
+        return RESUME_HINTS["ensemble"]
+    if command == "train":
+        run_dir = getattr(error, "run_dir", None)
+        return f"; continue with --resume {run_dir}" if run_dir else "; no epoch had finished, so nothing was kept"
+    return RESUME_HINTS.get(command, "")
 
 
 class UsageError(Exception):
@@ -363,6 +373,6 @@ def main(experiment=None, argv=None, prog=None):
     except (SearchStopped, FloatingPointError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted{RESUME_HINTS.get(getattr(args, 'command', None), '')}", file=sys.stderr)
+    except KeyboardInterrupt as error:
+        print(f"{prog}: interrupted{_carry_on_hint(args, error)}", file=sys.stderr)
         return 130

@@ -31,6 +31,7 @@ from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot
 from kerasreg.engine.task import SMOKE_PRESET, Task, plain_defaults
 from kerasreg.engine.training import (
     RUN_FILE,
+    RunInterrupted,
     TimeAndNaN,
     evaluate_test,
     summary_table,
@@ -45,6 +46,7 @@ __all__ = [
     "Outputs",
     "Prepared",
     "RUN_FILE",
+    "RunInterrupted",
     "SMOKE_PRESET",
     "SnapshotSaver",
     "Task",

@@ -9,6 +9,7 @@ the test set, and its validation metrics are those ``train`` would get for
 the same values and seed.
 """
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -251,6 +252,26 @@ def _record(run_dir, config, prepared, results, logger, labels, probabilities, s
     write_json_atomic(os.path.join(run_dir, "results.json"), results)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: ``run_dir`` is the run directory if it was kept (it holds a checkpoint), else None."""
+
+    def __init__(self, run_dir):
+        super().__init__(run_dir)
+        self.run_dir = run_dir
+
+
+@contextlib.contextmanager
+def _named_when_interrupted(run_dir, chief):
+    # A run interrupted before its first checkpoint removes its directory
+    # (`_fit`): what is left to resume is known only here.
+    try:
+        yield
+    except RunInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise RunInterrupted(run_dir if chief and os.path.isdir(run_dir) else None) from None
+
+
 def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=print, callbacks=(), prepared=None,
           evaluate_test_set=True, save_model=True, epochs=None, initial_epoch=None, verbose=2,
           check_noops=True):  # fmt: skip
@@ -284,45 +305,46 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     regularizers = active_regularizers(config, model, prepared.dataset)
     log(f"{task.describe_model(config)}: active regularizers: {', '.join(regularizers) or 'none'}")
     run_dir = _open_run_dir(config, task, prepared, resume_dir, run_dir, log)
-    if resume_dir and prepared.chief:
-        log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
-    folder = checkpoint.folder_of(run_dir)
-    log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
-    parts = training_callbacks(config, prepared, run_dir, folder, state, best_weights, hparams, callbacks)
-    # Validation, model selection and the test set score the model with its
-    # inference-time sampling off: one random sample is noise, not a score.
-    with sampling_off(model) as unsampled:
-        if unsampled:
-            log(f"scoring with MC sampling off in {', '.join(unsampled)} (validation, selection and test)")
-            if prepared.workers is not None:
-                # `sampling_off` dropped the step functions multi-worker training puts in.
-                multi_worker.adapt_model(model, model.distribute_strategy)
-        if finished:
-            _finish_without_fit(model, best_weights, parts.swa)
-        else:
-            _fit(prepared, parts, epochs=last_epoch, initial_epoch=done, run_dir=run_dir, folder=folder,
-                 resume_dir=resume_dir, verbose=verbose)  # fmt: skip
-        history = parts.saver.history
-        test_metrics, labels, probabilities = evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None)
-        results = _results(config, task, prepared, run_dir, history, state.get("epoch", 0), parts.timer, state,
-                           test_metrics, regularizers)  # fmt: skip
-        results["scored_without_sampling"] = unsampled
-        snapshots = snapshot_epochs(config)
-        if snapshots and evaluate_test_set and prepared.test is not None:
-            results["snapshot_ensemble"] = snapshot_ensemble(model, config, prepared, folder, snapshots)
-    if parts.swa is not None:
-        results["swa"] = {"start_epoch": parts.swa.start_epoch, "snapshots": parts.swa.snapshots_averaged,
-                          "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
-    if prepared.workers is not None:
-        # Replicas the strategy synchronized: one per worker on CPUs.
-        results["workers"] = prepared.workers[0]
-        results["replicas_in_sync"] = int(model.distribute_strategy.num_replicas_in_sync)
-    if not prepared.chief:
-        shutil.rmtree(run_dir, ignore_errors=True)
-        results["run_dir"] = None
-        return None, results
-    _record(run_dir, config, prepared, results, parts.logger, labels, probabilities, save_model)
-    return run_dir, results
+    with _named_when_interrupted(run_dir, prepared.chief):
+        if resume_dir and prepared.chief:
+            log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
+        folder = checkpoint.folder_of(run_dir)
+        log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
+        parts = training_callbacks(config, prepared, run_dir, folder, state, best_weights, hparams, callbacks)
+        # Validation, model selection and the test set score the model with its
+        # inference-time sampling off: one random sample is noise, not a score.
+        with sampling_off(model) as unsampled:
+            if unsampled:
+                log(f"scoring with MC sampling off in {', '.join(unsampled)} (validation, selection and test)")
+                if prepared.workers is not None:
+                    # `sampling_off` dropped the step functions multi-worker training puts in.
+                    multi_worker.adapt_model(model, model.distribute_strategy)
+            if finished:
+                _finish_without_fit(model, best_weights, parts.swa)
+            else:
+                _fit(prepared, parts, epochs=last_epoch, initial_epoch=done, run_dir=run_dir, folder=folder,
+                     resume_dir=resume_dir, verbose=verbose)  # fmt: skip
+            history = parts.saver.history
+            test_metrics, labels, probabilities = evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None)
+            results = _results(config, task, prepared, run_dir, history, state.get("epoch", 0), parts.timer, state,
+                               test_metrics, regularizers)  # fmt: skip
+            results["scored_without_sampling"] = unsampled
+            snapshots = snapshot_epochs(config)
+            if snapshots and evaluate_test_set and prepared.test is not None:
+                results["snapshot_ensemble"] = snapshot_ensemble(model, config, prepared, folder, snapshots)
+        if parts.swa is not None:
+            results["swa"] = {"start_epoch": parts.swa.start_epoch, "snapshots": parts.swa.snapshots_averaged,
+                              "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
+        if prepared.workers is not None:
+            # Replicas the strategy synchronized: one per worker on CPUs.
+            results["workers"] = prepared.workers[0]
+            results["replicas_in_sync"] = int(model.distribute_strategy.num_replicas_in_sync)
+        if not prepared.chief:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            results["run_dir"] = None
+            return None, results
+        _record(run_dir, config, prepared, results, parts.logger, labels, probabilities, save_model)
+        return run_dir, results
 
 
 def train_into(run_dir, config, task, *, hparams=None, log=print, check_noops=True):

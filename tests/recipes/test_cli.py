@@ -202,7 +202,8 @@ def test_malformed_tf_config_is_refused_clearly(tmp_path):
 
 
 @pytest.mark.parametrize("command, hint", [
-    (["train"], "continue with --resume RUN_DIR"),
+    (["train"], "no epoch had finished, so nothing was kept"),
+    (["train", "--ensemble", "2"], "rerun the same command to continue (finished members are kept)"),
     (["compare", "c.toml"], "rerun the same command to continue (finished runs are kept)"),
     (["evaluate", "logs/cifar/run"], None),
 ])  # fmt: skip
@@ -218,3 +219,26 @@ def test_ctrl_c_says_how_to_carry_on_for_that_command(command, hint, monkeypatch
     message = capsys.readouterr().err.strip()
     assert message.startswith("python -m kerasreg.recipes.cifar: interrupted")
     assert message.endswith(hint) if hint else message.endswith("interrupted")
+
+
+@pytest.mark.parametrize("after_checkpoint", [False, True], ids=["first-epoch", "second-epoch"])
+def test_ctrl_c_in_a_run_names_the_run_directory_or_says_nothing_was_kept(after_checkpoint, tmp_path, monkeypatch):
+    from kerasreg.engine import checkpoint
+
+    original = checkpoint.RunCheckpoint.on_epoch_end
+
+    def on_epoch_end(self, epoch, logs=None):
+        if after_checkpoint:
+            original(self, epoch, logs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.RunCheckpoint, "on_epoch_end", on_epoch_end)
+    result = run_cli("--preset", "smoke", "--epochs", "2", "--set", "data.synthetic_examples=64", cwd=tmp_path)
+    assert result.returncode == 130, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    if after_checkpoint:
+        (run_dir,) = run_dirs(tmp_path)
+        assert last == f"python -m kerasreg.recipes.cifar: interrupted; continue with --resume {os.path.relpath(run_dir, tmp_path)}"
+    else:
+        assert run_dirs(tmp_path) == []
+        assert last == "python -m kerasreg.recipes.cifar: interrupted; no epoch had finished, so nothing was kept"
