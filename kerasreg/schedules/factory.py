@@ -128,8 +128,15 @@ def with_run_length(config, epochs):
     if stem is None or f"{stem}_epochs" in config or f"{stem}_steps" in config:
         return config
     warmup = config.get("warmup_epochs", 0) if name.startswith(WARMUP_PREFIX) else 0
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < epochs:
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or warmup < 0:
         return config  # create_schedule reports the bad warmup
+    if warmup >= epochs:
+        # Otherwise the missing length would be blamed on `{stem}_steps`.
+        raise ValueError(
+            f"Invalid schedule config: warmup_epochs={warmup!r} leaves none of the {epochs}-epoch run for "
+            f"{name[len(WARMUP_PREFIX):]}; give a warmup shorter than the run "
+            f"(e.g. --set schedule.warmup_epochs={epochs / 4:g}) or more epochs"
+        )
     return {**config, f"{stem}_epochs": epochs - warmup}
 
 

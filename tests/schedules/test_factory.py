@@ -127,3 +127,26 @@ def test_bad_warmup_fractions(extra, message):
     with pytest.raises(ValueError) as error:
         with_run_length({"name": "warmup_linear", "learning_rate": 0.1, **extra}, 10)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("warmup, epochs", [(2, 1), (3, 3)])
+def test_a_warmup_as_long_as_the_run_is_named_not_the_decay(warmup, epochs):
+    from kerasreg.schedules import with_run_length
+
+    with pytest.raises(ValueError) as error:
+        with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": warmup}, epochs)
+    message = str(error.value)
+    assert f"warmup_epochs={warmup} leaves none of the {epochs}-epoch run for cosine" in message
+    assert "--set schedule.warmup_epochs=" in message and "decay_steps" not in message
+
+
+def test_the_cli_names_the_warmup_of_a_file_longer_than_the_run(tmp_path):
+    from tests import cli_runner
+
+    (tmp_path / "long-warmup.toml").write_text('[schedule]\nname = "warmup_cosine"\nlearning_rate = 0.1\nwarmup_epochs = 2\n')
+    result = cli_runner.cifar("--preset", "smoke", "--config", "long-warmup.toml", "--epochs", "1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("python -m kerasreg.recipes.cifar: error: Invalid schedule config: "
+                                     "warmup_epochs=2 leaves none of the 1-epoch run for cosine; give a warmup "
+                                     "shorter than the run (e.g. --set schedule.warmup_epochs=0.25) or more epochs")
+    assert not (tmp_path / "logs").exists()
