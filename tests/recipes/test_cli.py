@@ -165,7 +165,7 @@ def test_download_failure_says_how_to_pass_data(tmp_path):
     # No network here: keras.datasets cannot download, and the CLI must say what to do.
     from kerasreg.recipes.fashion_mnist import main
 
-    result = cli_runner.run_main(main, ["--preset", "cpu", "--epochs", "1"], cwd=tmp_path,
+    result = cli_runner.run_main(main, ["--preset", "cpu", "--epochs", "2"], cwd=tmp_path,
                                  env={"KERAS_HOME": str(tmp_path / "keras_home"), "HTTPS_PROXY": "http://127.0.0.1:9",
                                       "HTTP_PROXY": "http://127.0.0.1:9"})  # fmt: skip
     assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
