@@ -110,12 +110,20 @@ def machine_groups(runs):
     not record it (runs made before machines were recorded), "runs":
     [[variant, seed], ...]}`` (seed-major, as the runs go), most runs first.
     """
+    def machine_of(results):
+        record = results.get("machine")
+        return describe_machine(record) if record else None
+
+    return [{"machine": name, "runs": members} for name, members in _grouped(runs, machine_of)]
+
+
+def _grouped(runs, key_of):
+    """``[(key, [[variant, seed], ...]), ...]``: the runs grouped by ``key_of(results)`` (None sorting
+    last among equals), seed-major within a group, the largest group first."""
     groups = {}
     for variant, seed in sorted(((v, s) for v, by_seed in runs.items() for s in by_seed), key=lambda r: (r[1], r[0])):
-        record = runs[variant][seed].get("machine")
-        groups.setdefault(describe_machine(record) if record else None, []).append([variant, seed])
-    return [{"machine": name, "runs": members} for name, members in
-            sorted(groups.items(), key=lambda item: (-len(item[1]), item[0] or ""))]  # fmt: skip
+        groups.setdefault(key_of(runs[variant][seed]), []).append([variant, seed])
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0] or ""))
 
 
 def code_groups(runs):
@@ -126,13 +134,16 @@ def code_groups(runs):
     None, "runs": [[variant, seed], ...]}``, most runs first. A table whose
     runs span several code versions mixes numbers from different code.
     """
-    groups = {}
-    for variant, seed in sorted(((v, s) for v, by_seed in runs.items() for s in by_seed), key=lambda r: (r[1], r[0])):
-        identity = runs[variant][seed].get("versions", {}).get("kerasreg_code")
+    identities = {}
+
+    def source_of(results):
+        identity = results.get("versions", {}).get("kerasreg_code")
         key = identity["source_sha256"] if identity else None
-        groups.setdefault(key, (short_code_identity(identity), []))[1].append([variant, seed])
-    return [{"code": label, "source_sha256": key, "runs": members} for key, (label, members) in
-            sorted(groups.items(), key=lambda item: (-len(item[1][1]), item[0] or ""))]  # fmt: skip
+        identities.setdefault(key, identity)
+        return key
+
+    return [{"code": short_code_identity(identities[key]), "source_sha256": key, "runs": members}
+            for key, members in _grouped(runs, source_of)]  # fmt: skip
 
 
 def code_markdown(groups, runs):
