@@ -10,22 +10,13 @@ and the search around them. The recipes (`kerasreg.recipes.cifar`) are
 import dataclasses
 import os
 
-from kerasreg.comparison import ComparisonSpec, Variant, comparison_base, run_comparison
 from kerasreg.config import ConfigError, build
-from kerasreg.engine import (
-    Objective,
-    Task,
-    evaluation_model,
-    prepare,
-    resolve_config,
-    summary_table,
-    train,
-)
-from kerasreg.engine.ensemble import evaluate_ensemble, train_members
-from kerasreg.engine.mc_evaluation import evaluate_mc
 from kerasreg.engine.run_files import read_json
-from kerasreg.layers.mc_mode import sampling_off
-from kerasreg.tuning import load_space, run_search, space_from_dict, top_table
+from kerasreg.engine.task import Task
+
+# The engine, tuning and comparison load TensorFlow and KerasTuner: each
+# verb imports what it runs, so building an `Experiment` (what a command
+# line does before checking its arguments) stays light.
 
 
 @dataclasses.dataclass
@@ -45,6 +36,8 @@ class Run:
 
     @property
     def summary(self):
+        from kerasreg.engine.training import summary_table
+
         return summary_table(self.results)
 
 
@@ -71,6 +64,9 @@ class Search:
 
     @property
     def table(self):
+        from kerasreg.engine.losses import Objective
+        from kerasreg.tuning import top_table
+
         objective = Objective(self.results["objective"], self.results.get("objective_mode", "max"))
         return top_table(self.results["trials"], objective=objective)
 
@@ -119,9 +115,10 @@ class Experiment(Task):
         reference: ``"module:NAME"`` that imports this experiment, recorded
             in each run so ``python -m kerasreg evaluate RUN_DIR`` finds it
             (set by ``--experiment``).
-        builtin_data, synthetic_shape: For experiments on ``data.source``
-            (the recipes): the `keras.datasets` name a missing source means,
-            and the image shape of ``data.source = "synthetic"``.
+        builtin_data: For experiments on ``data.source`` (the recipes): the
+            `keras.datasets` name a missing source means.
+        synthetic_shape: For experiments on ``data.source``: the image shape
+            of ``data.source = "synthetic"``.
 
     Example:
 
@@ -139,7 +136,7 @@ class Experiment(Task):
     ({'hidden': 16}, [], 0.0)
 
     ``exp.train(seed=0)`` then trains one run, ``exp.compare({...},
-    seeds=5)`` variants over seeds, ``exp.tune({...})`` a search (README,
+    seeds=5)`` variants over seeds, ``exp.tune({...})`` a search (documentation,
     "Your own model").
     """
 
@@ -154,18 +151,24 @@ class Experiment(Task):
                 derive_schedule=True, log=print):  # fmt: skip
         """The resolved config: defaults -> ``preset`` -> ``config_file`` -> ``overrides`` -> ``values`` ->
         ``seed``/``epochs``."""
+        from kerasreg.engine.resolution import resolve_config
+
         flags = {"training.seed": seed, "training.epochs": epochs}
         return resolve_config(self, preset=preset, config_file=config_file, overrides=overrides, values=values,
                               flags=flags, log=log, derive_schedule=derive_schedule)  # fmt: skip
 
     def train(self, values=None, *, seed=None, epochs=None, preset=None, config_file=None, run_dir=None, log=print):
         """Trains and evaluates one run; returns a `Run`. ``values``: ``{"section.key": value}``."""
+        from kerasreg.engine.training import train
+
         config = self.resolve(values, seed=seed, epochs=epochs, preset=preset, config_file=config_file, log=log)
         run_dir, results = train(config, self, run_dir=run_dir, log=log)
         return Run(run_dir, results)
 
     def resume(self, run_dir, log=print):
         """Finishes an interrupted run from its checkpoint; returns a `Run`."""
+        from kerasreg.engine.training import train
+
         config = config_of_run(run_dir)
         if os.path.exists(os.path.join(run_dir, "results.json")):
             raise ConfigError(f"run {run_dir} already finished (results.json exists)")
@@ -179,6 +182,8 @@ class Experiment(Task):
         ``variants``: ``{name: {"section.key": value}}``; ``values`` are shared
         by all. Rerunning continues: finished runs are kept.
         """
+        from kerasreg.comparison import ComparisonSpec, Variant, comparison_base, run_comparison
+
         if not isinstance(variants, dict) or not variants:
             raise ConfigError(f"variants must be a non-empty dict {{name: {{'section.key': value}}}}; got {variants!r}")
         spec = ComparisonSpec(name=name, seeds=seeds, variants=[Variant(n, dict(v)) for n, v in variants.items()],
@@ -197,6 +202,8 @@ class Experiment(Task):
         ``space``: ``{"section.key": [choices] | ("log"|"linear"|"int", min, max) | table}``
         or the path of a space file.
         """
+        from kerasreg.tuning import load_space, run_search, space_from_dict
+
         base = self.resolve(values, epochs=epochs, preset=preset, config_file=config_file, derive_schedule=False,
                             log=log)  # fmt: skip
         parsed = load_space(space, base) if isinstance(space, (str, os.PathLike)) else space_from_dict(space, base)
@@ -207,25 +214,42 @@ class Experiment(Task):
 
     def ensemble(self, size, values=None, *, seed=None, epochs=None, preset=None, log=print):
         """Trains ``size`` members (seeds ``seed..``) and scores their averaged probabilities; returns the report."""
+        from kerasreg.engine.ensemble import evaluate_ensemble, train_members
+
         config = self.resolve(values, seed=seed, epochs=epochs, preset=preset, log=log)
         _, run_dirs = train_members(self, config, size, log=log)
         return evaluate_ensemble(self, run_dirs, log=log)
 
-    def evaluate(self, run_dir, *, test_time_augmentation=None, mc_samples=None, log=print):
+    def evaluate(self, run_dir, *, test_time_augmentation=None, mc_samples=None, data=None, log=print):
         """Re-scores a finished run's saved model on its test set; returns the metrics.
 
-        ``test_time_augmentation`` overrides the run's. ``mc_samples``: also
+        ``test_time_augmentation`` overrides the run's. ``data``: a data
+        source to score on instead of the recorded ``data.source`` (a moved
+        copy of the same data, or another test set of the same classes); the
+        run's seeded split is applied to it as to the original. ``mc_samples``: also
         score the mean of that many Monte Carlo dropout samples, write the
         reliability diagrams and ``evaluation-mc.json`` into the run, and
         return that report (`kerasreg.engine.mc_evaluation`).
         """
         import keras
 
+        from kerasreg.engine.evaluation import score_test
+        from kerasreg.engine.mc_evaluation import evaluate_mc
+        from kerasreg.engine.preparation import prepare
+        from kerasreg.layers.mc_mode import sampling_off
+
         if mc_samples is not None and mc_samples < 1:
             raise ConfigError(f"--mc-samples must be >= 1; got {mc_samples}")
         config = config_of_run(run_dir)
         if test_time_augmentation is not None:
             config.training.test_time_augmentation = test_time_augmentation
+        if data is not None:
+            from kerasreg.engine.resolution import absolute_source
+
+            if self.fixed_data:
+                raise ConfigError(f"experiment {self.name!r} brings its own data ({self.data_label()}); "
+                                  f"--data cannot replace it (got {data!r})")  # fmt: skip
+            config.data.source = absolute_source(data)
         path = os.path.join(run_dir, "model.keras")
         if not os.path.isfile(path):
             raise ConfigError(f"{run_dir} has no saved model (model.keras); did the run finish?")
@@ -236,8 +260,7 @@ class Experiment(Task):
         if mc_samples is not None:
             return evaluate_mc(run_dir, config, model, prepared, mc_samples, log=log)
         with sampling_off(model):
-            evaluated = evaluation_model(model, config, prepared.fresh_metrics())
-            return {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
+            return score_test(model, config, prepared)[0]
 
 
 def config_of_run(run_dir):

@@ -1,11 +1,15 @@
-"""Start-up of kerasreg's command lines: TensorFlow's import-time notices kept off stderr.
+"""Start-up of kerasreg's command lines: TensorFlow loaded late, and its C++ log lines kept off stderr.
 
-TensorFlow's C++ runtime prints notices while it is imported (oneDNN, CUDA
-probing) straight to file descriptor 2, before ``TF_CPP_MIN_LOG_LEVEL``
-takes effect. A kerasreg command line promises that bad input gives one
-line on stderr, so its start-up imports TensorFlow with descriptor 2 pointed
-at /dev/null. Library users importing kerasreg are not affected, and
-``KERASREG_TF_STARTUP_LOGS=1`` keeps the notices for debugging an install.
+A command line checks its arguments without TensorFlow, then loads it
+(`load_library`). TensorFlow's C++ runtime prints notices while it is
+imported (oneDNN, CUDA probing) straight to file descriptor 2, before
+``TF_CPP_MIN_LOG_LEVEL`` takes effect, and logs errors such as a failed
+``cuInit`` on a machine without a GPU afterwards. A kerasreg command line
+promises that an error is one line on stderr, so it imports TensorFlow with
+descriptor 2 pointed at /dev/null and sets ``TF_CPP_MIN_LOG_LEVEL=3``
+(unless already set): real failures still surface as Python exceptions.
+``KERASREG_TF_LOGS=1`` shows everything, for debugging an install. Library
+users importing kerasreg are not affected.
 """
 
 import os
@@ -13,9 +17,9 @@ import sys
 
 
 def import_tensorflow_quietly():
-    if "tensorflow" in sys.modules or os.environ.get("KERASREG_TF_STARTUP_LOGS") == "1":
+    if "tensorflow" in sys.modules or os.environ.get("KERASREG_TF_LOGS") == "1":
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -28,6 +32,21 @@ def import_tensorflow_quietly():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def load_library():
+    """Imports TensorFlow (quietly) and registers kerasreg's layers and models: a command line's second step.
+
+    A command line checks its arguments and config first, without
+    TensorFlow; `kerasreg/__init__.py` skips its eager imports while one
+    starts.
+    """
+    import_tensorflow_quietly()
+    import kerasreg.architectures  # noqa: F401
+    import kerasreg.callbacks  # noqa: F401
+    import kerasreg.layers  # noqa: F401
+    import kerasreg.models  # noqa: F401
+    import kerasreg.schedules  # noqa: F401
 
 
 def running_as_command():

@@ -81,8 +81,12 @@ def kerasreg_cli(*args, cwd):
 
 
 def subprocess_run(*command, cwd, env=None, timeout=600):
-    """A real process: ``python COMMAND...`` (``-m MODULE`` or a script), with the repository importable."""
+    """A real process: ``python COMMAND...`` (``-m MODULE`` or a script), with the repository importable.
+
+    ``env`` adds variables; a None value removes one.
+    """
     full = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT), "KERASREG_CACHE": str(Path(cwd) / "cache"),
             **(env or {})}  # fmt: skip
+    full = {name: value for name, value in full.items() if value is not None}
     return subprocess.run([sys.executable, *command], capture_output=True, text=True, cwd=cwd, env=full,
                           timeout=timeout)  # fmt: skip

@@ -1,6 +1,7 @@
-"""Suite-wide: how many workers ``-n auto`` starts, and every test starts from Keras's float32 policy."""
+"""Suite-wide: how many workers ``-n auto`` starts, the slowest files first, and a float32 policy per test."""
 
 import os
+from pathlib import Path
 
 import keras
 import pytest
@@ -11,6 +12,37 @@ def pytest_xdist_auto_num_workers(config):
     # and files often enough that two workers on two cores leave a core idle
     # about a third of the time.
     return (os.cpu_count() or 1) + 1
+
+
+# The files that take longest (about 40 s to 150 s each on a 2-core CPU).
+# With ``--dist loadfile`` a worker takes whole files in collection order,
+# so a long file collected last would end the run alone: these go first.
+SLOWEST_FILES = (
+    "tests/test_examples.py",
+    "tests/engine/test_kill_points.py",
+    "tests/recipes/test_real_data.py",
+    "tests/tuning/test_tuners.py",
+    "tests/tuning/test_resume_and_failures.py",
+    "tests/comparison/test_compare_cli.py",
+    "tests/recipes/test_shipped_files.py",
+    "tests/engine/test_resume.py",
+    "tests/engine/test_multi_worker.py",
+    "tests/tuning/test_distributed.py",
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: index for index, name in enumerate(SLOWEST_FILES)}
+
+    def place(item):
+        try:
+            name = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        except ValueError:
+            name = ""
+        return rank.get(name, len(rank))
+
+    items.sort(key=place)  # stable: the rest keep their order
 
 
 @pytest.fixture(autouse=True)

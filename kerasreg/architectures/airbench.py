@@ -25,7 +25,7 @@ def build_airbench(*, input_shape, num_classes, regularization, width=None, dept
 
     Compared with ``"fast"`` (a stride-2 stem, 16x16 maps in block 1) it
     costs ~3x the compute per image and is ~3x slower on a 2-core CPU
-    (README "Speed"), and learns far more per epoch.
+    (docs/speed.md), and learns far more per epoch.
 
     Cost at 32x32x3, width 64, 10 classes (`estimate_flops`): 118.1M
     multiply-adds per image; 1,975,096 parameters.

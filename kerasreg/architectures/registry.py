@@ -9,11 +9,12 @@ from kerasreg.architectures.cnn import build_cnn
 from kerasreg.architectures.fast import build_fast
 from kerasreg.architectures.regularization import as_regularization
 from kerasreg.architectures.resnet import build_resnet
+from kerasreg.config.sections import ACTIVATIONS, BUILTIN_MODELS
 from kerasreg.validation import check_choice, check_positive_int, check_seed, invalid_argument
 
-MODELS = {"airbench": build_airbench, "cnn": build_cnn, "fast": build_fast, "resnet": build_resnet}
-# What `build_model(activation=...)` accepts (Keras activation names).
-ACTIVATIONS = ("elu", "gelu", "relu", "silu")
+# `BUILTIN_MODELS` (in the config, which checks names before Keras is loaded) names these.
+MODELS = dict(zip(BUILTIN_MODELS, (build_airbench, build_cnn, build_fast, build_resnet)))
+# What `build_model(activation=...)` accepts (Keras activation names): `ACTIVATIONS`.
 
 
 def model_names():

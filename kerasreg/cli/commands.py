@@ -2,10 +2,14 @@
 
 A recipe module runs the same commands with its experiment built in
 (``python -m kerasreg.recipes.cifar COMMAND``). The CLI only translates
-flags into `kerasreg.Experiment` / engine calls. Bad input (an unknown flag
-or config key, a wrong type, a missing file, a data path without images,
-a ``--resume`` of something that is not a run) ends with one line on
-stderr and exit code 2, before anything is written.
+flags into `kerasreg.Experiment` / engine calls, in two steps: first
+everything that can be checked without TensorFlow (the flags, the config
+file, ``--set`` values, the preset, paths, the run directory), then
+TensorFlow is loaded and the command runs. So ``--help`` and bad input
+answer at once. Bad input (an unknown flag or config key, a wrong type, a
+missing file, a data path without images, a ``--resume`` of something that
+is not a run) ends with one line on stderr and exit code 2, before
+anything is written.
 """
 
 import argparse
@@ -14,17 +18,12 @@ import os
 import shlex
 import sys
 
+from kerasreg import startup
 from kerasreg.cli.experiments import ExperimentNotFound, experiment_of_run, load_experiment, recorded_reference
-from kerasreg.comparison import comparison_base, load_comparison, run_comparison
-from kerasreg.config import ConfigError
+from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg.config.sections import MIXED_PRECISION, TEST_TIME_AUGMENTATIONS
-from kerasreg.data import DataError
-from kerasreg.engine import prepare, resolve_config, summary_table, train
-from kerasreg.engine.ensemble import evaluate_ensemble, markdown as ensemble_markdown, train_members, \
-    write_report as write_ensemble_report  # fmt: skip
-from kerasreg.engine.run_files import create_run_dir
-from kerasreg.experiment import config_of_run
-from kerasreg.tuning import TUNERS, SearchStopped, load_space, run_search, top_table
+from kerasreg.config.toml_text import to_toml
+from kerasreg.tuning.tuners import TUNERS
 
 COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble")
 EXIT_BAD_INPUT = 2
@@ -58,64 +57,113 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _common_flags(parser, experiment, generic):
+class HelpDefaults:
+    """What ``--help`` shows as each flag's default: the experiment's config under the preset a run would use."""
+
+    def __init__(self, experiment, preset):
+        self.config, self.note = None, ""
+        if experiment is None:
+            return
+        config = experiment.default_config()
+        if preset in experiment.presets:
+            config = with_values(config, experiment.presets[preset], origin=f"preset '{preset}'")
+            self.note = f" with preset {preset}"
+        self.config = config
+
+    def __call__(self, section, key, show=str):
+        """``"; default VALUE (with preset P)"`` for ``section.key``, or nothing without an experiment."""
+        if self.config is None:
+            return ""
+        return f"; default {show(getattr(getattr(self.config, section), key))}{self.note}"
+
+
+def _common_flags(parser, experiment, generic, defaults):
     if generic:
         parser.add_argument("--experiment", metavar="MODULE:NAME",
                             help="the experiment to run: a kerasreg.Experiment importable as MODULE:NAME "
                                  "(e.g. kerasreg.recipes.cifar:EXPERIMENT, or mymodel.py:EXP)")  # fmt: skip
-    parser.add_argument("--config", metavar="TOML", help="experiment file, e.g. recipes/cifar.toml")
+    parser.add_argument("--config", metavar="TOML",
+                        help="experiment file, e.g. recipes/cifar.toml; it starts from the preset its 'preset' "
+                             "key names, else from the experiment's plain defaults")  # fmt: skip
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config value (repeatable), e.g. --set regularization.dropout=mc")
     presets = sorted(experiment.presets) if experiment is not None else None
     parser.add_argument("--preset", choices=presets,
-                        help="smoke (synthetic, seconds), cpu (2-core CPU), gpu (full size); "
-                             "default: gpu if TensorFlow sees a GPU, else cpu (where the experiment has them)")
-    parser.add_argument("--data", help="a data source: cifar10/fashion_mnist (downloads), synthetic, a "
-                        "cifar-10-batches-py folder or .tar.gz, an image-folder tree (train/<class>/*, "
-                        "test/<class>/*) or its .tar.gz, or an .npz")
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--logdir", help="root of the run directories (default logs)")
-    parser.add_argument("--mixed-precision", choices=MIXED_PRECISION)
-    parser.add_argument("--jit", action="store_true", default=None, help="XLA-compile the train step (off by default)")
+                        help="smoke (synthetic, seconds), cpu (2-core CPU), gpu (full size); default: gpu if a "
+                             "GPU is visible, else cpu (where the experiment has them), or the --config "
+                             "file's preset")  # fmt: skip
+    parser.add_argument("--data", metavar="SOURCE",
+                        help="a data source: cifar10/fashion_mnist (downloads), synthetic, a cifar-10-batches-py "
+                             "folder or .tar.gz, an image-folder tree (train/<class>/*, test/<class>/*) or its "
+                             ".tar.gz, or an .npz" + defaults("data", "source", repr))  # fmt: skip
+    parser.add_argument("--epochs", type=int, metavar="N", help="training epochs" + defaults("training", "epochs"))
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help="training batch size" + defaults("training", "batch_size"))
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="seed of the split, initialization, augmentation and dropout masks"
+                             + defaults("training", "seed"))  # fmt: skip
+    parser.add_argument("--logdir", metavar="DIR",
+                        help="root of the run directories" + defaults("logging", "logdir"))
+    parser.add_argument("--mixed-precision", choices=MIXED_PRECISION,
+                        help="compute dtype policy; auto: float16 on GPUs with tensor cores, bfloat16 on CPUs "
+                             "with native bfloat16, else float32" + defaults("training", "mixed_precision"))  # fmt: skip
+    parser.add_argument("--jit", action="store_true", default=None,
+                        help="XLA-compile the train step" + defaults("training", "jit_compile",
+                                                                     lambda on: "on" if on else "off"))  # fmt: skip
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the resolved config as TOML (a file --config reads back) and exit")
 
 
-def build_parser(experiment, prog, generic=False):
-    """The argument parser; ``generic``: the ``python -m kerasreg`` form, which takes ``--experiment``."""
+def build_parser(experiment, prog, generic=False, preset=None):
+    """The argument parser; ``generic``: the ``python -m kerasreg`` form, which takes ``--experiment``.
+
+    ``preset``: the preset whose values ``--help`` shows as the defaults.
+    """
     description = experiment.description if experiment is not None else "Run a kerasreg experiment."
+    defaults = HelpDefaults(experiment, preset)
     # No abbreviations: a misspelt --epoch must be an error, not --epochs.
-    parser = _Parser(prog=prog, description=description, allow_abbrev=False)
+    parser = _Parser(prog=prog, description=description, allow_abbrev=False,
+                     epilog="train is the default command: its flags follow. "
+                            f"Each command's own: {prog} COMMAND --help")  # fmt: skip
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     train = commands.add_parser("train", help="train and evaluate one run (the default command)", allow_abbrev=False)
-    _common_flags(train, experiment, generic)
-    train.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its checkpoint")
+    _common_flags(train, experiment, generic, defaults)
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue an interrupted run from its checkpoint, with the config it recorded")
     train.add_argument("--ensemble", type=int, metavar="K",
                        help="train K members (seeds seed..seed+K-1) and score their averaged probabilities")
     find = commands.add_parser("find-lr", help="run the LR range test on the configured model and data", allow_abbrev=False)
-    _common_flags(find, experiment, generic)
-    find.add_argument("--min-lr", type=float, default=1e-6)
-    find.add_argument("--max-lr", type=float, default=10.0)
-    find.add_argument("--steps", type=int, default=100)
+    _common_flags(find, experiment, generic, defaults)
+    find.add_argument("--min-lr", type=float, default=1e-6, metavar="LR",
+                      help="the range's lowest learning rate (default 1e-06)")
+    find.add_argument("--max-lr", type=float, default=10.0, metavar="LR",
+                      help="the range's highest learning rate (default 10)")
+    find.add_argument("--steps", type=int, default=100, metavar="N",
+                      help="training steps, the rate growing exponentially from --min-lr to --max-lr (default 100)")
     evaluate = commands.add_parser("evaluate", help="re-evaluate a finished run on its test set", allow_abbrev=False)
     evaluate.add_argument("run_dir", metavar="RUN_DIR")
     if generic:
         evaluate.add_argument("--experiment", metavar="MODULE:NAME",
                               help="the run's experiment (default: the one its run.json names)")
+    evaluate.add_argument("--data", metavar="SOURCE",
+                          help="the data source to score on (default: the one the run recorded; the same "
+                               "seeded split, so a moved copy of the same data gives the same test set)")  # fmt: skip
     evaluate.add_argument(
         "--test-time-augmentation",
         choices=TEST_TIME_AUGMENTATIONS,
         help="override the run's training.test_time_augmentation (e.g. 'none' to see what 'flip' bought)",
     )
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON instead of the summary")
     evaluate.add_argument("--mc-samples", type=int, metavar="N",
                           help="also score the mean of N Monte Carlo dropout samples: accuracy, NLL, ECE, "
                                "reliability diagrams (written to the run and its TensorBoard)")
     tune = commands.add_parser("tune", help="search hyperparameters with KerasTuner (space in TOML)", allow_abbrev=False)
-    _common_flags(tune, experiment, generic)
+    _common_flags(tune, experiment, generic, defaults)
     tune.add_argument("--space", required=True, metavar="TOML", help="search space, e.g. recipes/cifar-tune.toml")
-    tune.add_argument("--tuner", choices=TUNERS, default="random")
-    tune.add_argument("--max-trials", type=int, default=10, help="trials of random, grid and bayesian (default 10)")
-    tune.add_argument("--max-consecutive-failures", type=int, default=3,
+    tune.add_argument("--tuner", choices=TUNERS, default="random", help="the KerasTuner tuner (default random)")
+    tune.add_argument("--max-trials", type=int, default=10, metavar="N",
+                      help="trials of random, grid and bayesian (default 10)")
+    tune.add_argument("--max-consecutive-failures", type=int, default=3, metavar="N",
                       help="stop the search after this many failed trials in a row (default 3)")
     tune.add_argument("--median-stopping", action="store_true",
                       help="stop a trial whose objective at epoch k is worse than the median of completed trials at k")
@@ -127,7 +175,7 @@ def build_parser(experiment, prog, generic=False):
     tune.add_argument("--tuner-id", help="this worker's name (KERASTUNER_TUNER_ID; default worker-<pid>)")
     compare = commands.add_parser("compare", help="compare variants over seeds with intervals and paired tests",
                                   allow_abbrev=False)  # fmt: skip
-    _common_flags(compare, experiment, generic)
+    _common_flags(compare, experiment, generic, defaults)
     compare.add_argument("file", metavar="TOML", help="comparison file, e.g. recipes/cifar-dropout-ablation.toml")
     ensemble = commands.add_parser("ensemble", help="score the averaged probabilities of finished runs",
                                    allow_abbrev=False)  # fmt: skip
@@ -136,6 +184,7 @@ def build_parser(experiment, prog, generic=False):
         ensemble.add_argument("--experiment", metavar="MODULE:NAME",
                               help="the runs' experiment (default: the one the first run's run.json names)")
     ensemble.add_argument("--output", metavar="DIR", help="also write ensemble.json and ensemble.md here")
+    parser.subcommands = commands.choices
     return parser
 
 
@@ -151,10 +200,38 @@ def _flags(args):
     }
 
 
-def resolve_args(experiment, args, log=print, derive_schedule=True):
-    """The config of this command line: the experiment's defaults, ``--preset``, ``--config``, ``--set``, flags."""
+def resolve_args(experiment, args, log=print, derive_schedule=True, derived=True):
+    """The config of this command line: the experiment's defaults, ``--preset``, ``--config``, ``--set``, flags.
+
+    ``derived=False``: without the values derived from the machine and the
+    run length (no TensorFlow needed): what the first, checking step uses.
+    """
+    from kerasreg.engine.resolution import resolve_config
+
     return resolve_config(experiment, preset=args.preset, config_file=args.config, overrides=args.overrides,
-                          flags=_flags(args), log=log, derive_schedule=derive_schedule)  # fmt: skip
+                          flags=_flags(args), log=log, derive_schedule=derive_schedule and derived,
+                          resolve_precision=derived)  # fmt: skip
+
+
+def _quiet(*_args, **_kwargs):
+    pass
+
+
+# Flags that `train --resume` cannot honour: the run continues with the config it recorded.
+_RESUME_IGNORES = (("config", "--config"), ("overrides", "--set"), ("preset", "--preset"), ("data", "--data"),
+                   ("epochs", "--epochs"), ("batch_size", "--batch-size"), ("seed", "--seed"),
+                   ("logdir", "--logdir"), ("mixed_precision", "--mixed-precision"), ("jit", "--jit"),
+                   ("ensemble", "--ensemble"))  # fmt: skip
+# What a data source that is meant as a path looks like (the others are names: cifar10, synthetic).
+_PATH_SUFFIXES = (".npz", ".gz", ".tgz", ".tar", ".zip")
+
+
+def _check_data_path(source, flag="data.source"):
+    """A data source written as a path must exist (names such as ``cifar10`` are checked when loaded)."""
+    if not isinstance(source, str):
+        return
+    if (os.sep in source or source.startswith(".") or source.endswith(_PATH_SUFFIXES)) and not os.path.exists(source):
+        raise ConfigError(f"{flag}={source!r}: no such file or folder")
 
 
 class _Command:
@@ -170,24 +247,105 @@ class _Command:
             parts += ["--experiment", self.experiment.reference]
         return parts + list(extra)
 
+    # The first step: everything that can be checked without TensorFlow.
+
+    def check(self):
+        args = self.args
+        name = args.command
+        if name in ("train", "find-lr", "tune") and not getattr(args, "resume", None):
+            config = resolve_args(self.experiment, args, log=_quiet, derived=False)
+            _check_data_path(config.data.source, "--data" if args.data else "data.source")
+            if name == "tune":
+                from kerasreg.tuning.space import load_space
+
+                for option in ("max_trials", "max_consecutive_failures"):
+                    if getattr(args, option) < 1:
+                        raise ConfigError(f"--{option.replace('_', '-')} must be >= 1; got {getattr(args, option)}")
+                load_space(args.space, config)
+            if name == "find-lr":
+                self._check_range()
+        elif name == "train":
+            self._check_resume()
+        elif name == "compare":
+            from kerasreg.comparison.spec import load_comparison
+
+            load_comparison(args.file)
+            if args.data:
+                _check_data_path(args.data, "--data")
+        elif name == "evaluate":
+            self._check_finished(args.run_dir)
+            if args.mc_samples is not None and args.mc_samples < 1:
+                raise ConfigError(f"--mc-samples must be >= 1; got {args.mc_samples}")
+            if args.data:
+                _check_data_path(args.data, "--data")
+        elif name == "ensemble":
+            from kerasreg.engine.run_files import member_configs
+
+            member_configs(args.run_dirs)
+
+    def _check_range(self):
+        args = self.args
+        if not 0 < args.min_lr < args.max_lr:
+            raise ConfigError(f"find-lr needs 0 < --min-lr < --max-lr; got --min-lr {args.min_lr:g}, "
+                              f"--max-lr {args.max_lr:g}")  # fmt: skip
+        if args.steps < 2:
+            raise ConfigError(f"--steps must be >= 2; got {args.steps}")
+
+    def _check_resume(self):
+        from kerasreg.experiment import config_of_run
+
+        args = self.args
+        config_of_run(args.resume)
+        ignored = [flag for name, flag in _RESUME_IGNORES if getattr(args, name, None) not in (None, [], False)]
+        if ignored:
+            raise ConfigError(f"--resume continues {args.resume} with the config it recorded; "
+                              f"{', '.join(ignored)} would be ignored (start a new run to change them)")  # fmt: skip
+        if os.path.exists(os.path.join(args.resume, "results.json")):
+            # Its test set was evaluated once already; re-evaluating is `evaluate`'s job.
+            hint = " ".join(shlex.quote(p) for p in self.command_line("evaluate", args.resume))
+            raise ConfigError(f"run {args.resume} already finished (results.json exists); use: {hint}")
+
+    @staticmethod
+    def _check_finished(run_dir):
+        from kerasreg.engine.run_files import finished_run_config
+        from kerasreg.experiment import config_of_run
+
+        config_of_run(run_dir)  # "not a kerasreg run directory" first, then whether it finished
+        finished_run_config(run_dir)
+
+    def print_config(self):
+        """``--print-config``: the resolved config as TOML, with what it was resolved from."""
+        from kerasreg.experiment import config_of_run
+
+        args = self.args
+        if getattr(args, "resume", None):
+            config, origin = config_of_run(args.resume), f"the config {args.resume} recorded"
+        elif args.command == "compare":
+            config, origin = self._comparison_base(log=_quiet)[1], f"the base config of {args.file}"
+        else:
+            config = resolve_args(self.experiment, args, log=_quiet, derive_schedule=args.command != "tune")
+            origin = f"the resolved config of {self.experiment.name!r}"
+        print(to_toml(to_dict(config), header=f"{origin}; run it with --config FILE"), end="")
+        return 0
+
+    # The second step: the commands, with TensorFlow loaded.
+
     def train(self):
+        from kerasreg.engine.training import summary_table, train
+        from kerasreg.experiment import config_of_run
+
         args, experiment = self.args, self.experiment
         if args.ensemble is not None:
-            if args.resume:
-                raise ConfigError("--ensemble and --resume do not go together; rerun the --ensemble command to continue")
+            from kerasreg.engine.ensemble import evaluate_ensemble, markdown, train_members, write_report
+
             config = resolve_args(experiment, args)
             folder, run_dirs = train_members(experiment, config, args.ensemble)
             report = evaluate_ensemble(experiment, run_dirs)
-            write_ensemble_report(folder, report)
-            print(f"\n{experiment.name} ensemble: {folder}\n\n{ensemble_markdown(report)}")
+            write_report(folder, report)
+            print(f"\n{experiment.name} ensemble: {folder}\n\n{markdown(report)}")
             return 0
         if args.resume:
-            config = config_of_run(args.resume)
-            if os.path.exists(os.path.join(args.resume, "results.json")):
-                # Its test set was evaluated once already; re-evaluating is `evaluate`'s job.
-                hint = " ".join(shlex.quote(p) for p in self.command_line("evaluate", args.resume))
-                raise ConfigError(f"run {args.resume} already finished (results.json exists); use: {hint}")
-            run_dir, results = train(config, experiment, resume_dir=args.resume)
+            run_dir, results = train(config_of_run(args.resume), experiment, resume_dir=args.resume)
         else:
             run_dir, results = train(resolve_args(experiment, args), experiment)
         where = run_dir or "this worker's part is done; worker 0 wrote the run"
@@ -195,13 +353,17 @@ class _Command:
         return 0
 
     def ensemble(self):
+        from kerasreg.engine.ensemble import evaluate_ensemble, markdown, write_report
+
         report = evaluate_ensemble(self._experiment_of_run(self.args.run_dirs[0]), self.args.run_dirs)
         if self.args.output:
-            write_ensemble_report(self.args.output, report)
-        print(f"\n{ensemble_markdown(report)}")
+            write_report(self.args.output, report)
+        print(f"\n{markdown(report)}")
         return 0
 
     def find_lr(self):
+        from kerasreg.engine.preparation import prepare
+        from kerasreg.engine.run_files import create_run_dir
         from kerasreg.schedules import find_lr
 
         args, experiment = self.args, self.experiment
@@ -213,6 +375,9 @@ class _Command:
         plot = result.plot(os.path.join(run_dir, "lr_finder.png"))
         print(f"suggested learning rate: {result.suggestion:.3g} (steepest descent), {result.valley:.3g} (valley)")
         print(f"plot: {plot}")
+        # The schedules' learning_rate is their peak: the valley is the safer choice of the two.
+        use = self._train_prefix() + ["--set", f"schedule.learning_rate={result.valley:.3g}"]
+        print(f"train with it: {' '.join(shlex.quote(p) for p in use)}")
         return 0
 
     def _experiment_of_run(self, run_dir):
@@ -226,9 +391,18 @@ class _Command:
         args = self.args
         experiment = self._experiment_of_run(args.run_dir)
         report = experiment.evaluate(args.run_dir, test_time_augmentation=args.test_time_augmentation,
-                                     mc_samples=args.mc_samples)  # fmt: skip
+                                     mc_samples=args.mc_samples, data=args.data)  # fmt: skip
         if args.mc_samples is None:
-            print(json.dumps(report, indent=2))
+            from kerasreg.engine.run_files import read_json
+            from kerasreg.engine.training import summary_table
+
+            recorded = read_json(os.path.join(args.run_dir, "results.json"))
+            if args.json or recorded is None:
+                print(json.dumps(report, indent=2))
+                return 0
+            # The run's own summary with the test rows scored now.
+            print(f"\n{experiment.name}: {args.run_dir} (test set scored again; results.json unchanged)")
+            print(summary_table({**recorded, "test": report}, files=False))
             return 0
         print(json.dumps({k: report[k] for k in ("samples", "deterministic", "mc")}, indent=2))
         print(f"reliability diagrams: {os.path.join(args.run_dir, 'reliability.png')}, reliability-mc.png; "
@@ -236,10 +410,9 @@ class _Command:
         return 0
 
     def tune(self):
+        from kerasreg.tuning import load_space, run_search, top_table
+
         args, experiment = self.args, self.experiment
-        for name in ("max_trials", "max_consecutive_failures"):
-            if getattr(args, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be >= 1; got {getattr(args, name)}")
         _distributed_environment(args)
         base = resolve_args(experiment, args, derive_schedule=False)
         space = load_space(args.space, base)
@@ -274,11 +447,19 @@ class _Command:
             parts += ["--set", assignment]
         return parts
 
-    def compare(self):
-        args, experiment = self.args, self.experiment
+    def _comparison_base(self, log=print):
+        from kerasreg.comparison import comparison_base, load_comparison
+
+        args = self.args
         spec = load_comparison(args.file)
-        base = comparison_base(experiment, spec, preset=args.preset, config_file=args.config,
-                               overrides=args.overrides, flags=_flags(args), origin=args.file)  # fmt: skip
+        return spec, comparison_base(self.experiment, spec, preset=args.preset, config_file=args.config,
+                                     overrides=args.overrides, flags=_flags(args), origin=args.file, log=log)  # fmt: skip
+
+    def compare(self):
+        from kerasreg.comparison import run_comparison
+
+        experiment = self.experiment
+        spec, base = self._comparison_base()
         result = run_comparison(experiment, base, spec)
         root = result.folder
         print(f"\n{experiment.name} compare: {root}\n\n{result.report.markdown}")
@@ -288,6 +469,10 @@ class _Command:
                   file=sys.stderr)
         # The table is written but lacks these runs: exit 1 so that scripts can tell.
         return 1 if result.failed else 0
+
+    def run(self):
+        return {"train": self.train, "find-lr": self.find_lr, "evaluate": self.evaluate, "tune": self.tune,
+                "compare": self.compare, "ensemble": self.ensemble}[self.args.command]()  # fmt: skip
 
 
 def _distributed_environment(args):
@@ -317,18 +502,19 @@ def program_name():
     return f"python {os.path.basename(sys.argv[0])}" if sys.argv and sys.argv[0] else "python"
 
 
-def _experiment_flag(argv):
+def _option(argv, flag):
+    """The value of ``flag`` on a command line (``--flag VALUE`` or ``--flag=VALUE``), or None."""
     for index, value in enumerate(argv):
-        if value == "--experiment" and index + 1 < len(argv):
+        if value == flag and index + 1 < len(argv):
             return argv[index + 1]
-        if value.startswith("--experiment="):
+        if value.startswith(f"{flag}="):
             return value.split("=", 1)[1]
     return None
 
 
 def _experiment_for(argv, command):
     """The experiment of a ``python -m kerasreg`` command line: ``--experiment``, else the run's own record."""
-    reference = _experiment_flag(argv)
+    reference = _option(argv, "--experiment")
     if reference is not None:
         return load_experiment(reference)
     if command in ("evaluate", "ensemble"):
@@ -337,6 +523,36 @@ def _experiment_for(argv, command):
             return experiment_of_run(positional[0])
     raise ConfigError("name the experiment to run: --experiment MODULE:NAME "
                       "(e.g. --experiment kerasreg.recipes.cifar:EXPERIMENT, or --experiment mymodel.py:EXP)")  # fmt: skip
+
+
+def _help_preset(experiment, argv):
+    """The preset whose values ``--help`` shows: ``--preset``, else the one a run here would pick."""
+    if experiment is None:
+        return None
+    preset = _option(argv, "--preset")
+    if preset is None:
+        from kerasreg.engine.resolution import default_preset
+
+        preset = default_preset(experiment, log=_quiet)
+    return preset
+
+
+def _failure(error):
+    """``(exit code, message)`` of an error the command line reports in one line, or None to re-raise."""
+    bad_input = [UsageError, ConfigError, ExperimentNotFound]
+    # The data and tuning modules are loaded only by the commands that can raise their errors.
+    data_errors = sys.modules.get("kerasreg.data.errors")
+    if data_errors is not None:
+        bad_input.append(data_errors.DataError)
+    if isinstance(error, tuple(bad_input)):
+        return EXIT_BAD_INPUT, str(error)
+    search = sys.modules.get("kerasreg.tuning.search")
+    if isinstance(error, FloatingPointError) or (search is not None and isinstance(error, search.SearchStopped)):
+        return 1, str(error)
+    if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return 1, f"out of memory ({first[:200]}); try a smaller --batch-size"
+    return None
 
 
 def main(experiment=None, argv=None, prog=None):
@@ -360,19 +576,32 @@ def main(experiment=None, argv=None, prog=None):
         argv.insert(0, "train")
     args = None
     try:
-        if generic and argv[0] not in ("-h", "--help") and "-h" not in argv and "--help" not in argv:
+        wants_help = "-h" in argv or "--help" in argv
+        if generic and not wants_help:
             experiment = _experiment_for(argv, argv[0])
-        parser = build_parser(experiment, prog, generic)
+        elif generic and _option(argv, "--experiment"):
+            experiment = load_experiment(_option(argv, "--experiment"))
+        parser = build_parser(experiment, prog, generic, preset=_help_preset(experiment, argv) if wants_help else None)
+        if argv[0] in ("-h", "--help"):
+            # The top level names the commands; train, the default, shows its flags too.
+            print(parser.format_help())
+            print(parser.subcommands["train"].format_help(), end="")
+            return 0
         args = parser.parse_args(argv)
         command = _Command(experiment, prog, args, generic)
-        return {"train": command.train, "find-lr": command.find_lr, "evaluate": command.evaluate,
-                "tune": command.tune, "compare": command.compare, "ensemble": command.ensemble}[args.command]()  # fmt: skip
-    except (UsageError, ConfigError, DataError, ExperimentNotFound) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SearchStopped, FloatingPointError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 1
+        command.check()
+        if getattr(args, "print_config", False):
+            startup.import_tensorflow_quietly()  # the schedule's run length and "auto" precision need it
+            return command.print_config()
+        startup.load_library()
+        return command.run()
     except KeyboardInterrupt as error:
         print(f"{prog}: interrupted{_carry_on_hint(args, error)}", file=sys.stderr)
         return 130
+    except Exception as error:
+        failure = _failure(error)
+        if failure is None:
+            raise
+        code, message = failure
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return code

@@ -5,8 +5,8 @@ import importlib.util
 import os
 import sys
 
-from kerasreg.engine import RUN_FILE, Task
-from kerasreg.engine.run_files import read_json
+from kerasreg.engine.run_files import RUN_FILE, read_json
+from kerasreg.engine.task import Task
 
 
 class ExperimentNotFound(Exception):

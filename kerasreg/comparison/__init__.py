@@ -6,20 +6,34 @@ engine, `summarize` / `markdown` / `csv_text` make the table, and
 distribution).
 """
 
-from kerasreg.comparison.runner import (
-    ComparisonResult,
-    check_comparison,
-    comparison_base,
-    Report,
-    collect_runs,
-    comparison_dir,
-    run_comparison,
-    variant_config,
-    write_report,
-)
-from kerasreg.comparison.spec import ComparisonSpec, Variant, check_variants, load_comparison
-from kerasreg.comparison.statistics import Interval, PairedDifference, mean_interval, paired_difference
-from kerasreg.comparison.table import METRICS, csv_text, markdown, metrics_of, summarize
+from kerasreg.lazy import lazy_attributes
+
+# Loaded on first use (`kerasreg.lazy`): a command line parses a comparison
+# file before it loads TensorFlow.
+_LOCATIONS = {
+    "check_comparison": "kerasreg.comparison.runner",
+    "check_variants": "kerasreg.comparison.spec",
+    "collect_runs": "kerasreg.comparison.runner",
+    "comparison_base": "kerasreg.comparison.runner",
+    "comparison_dir": "kerasreg.comparison.runner",
+    "ComparisonResult": "kerasreg.comparison.runner",
+    "ComparisonSpec": "kerasreg.comparison.spec",
+    "csv_text": "kerasreg.comparison.table",
+    "Interval": "kerasreg.comparison.statistics",
+    "load_comparison": "kerasreg.comparison.spec",
+    "markdown": "kerasreg.comparison.table",
+    "mean_interval": "kerasreg.comparison.statistics",
+    "METRICS": "kerasreg.comparison.table",
+    "metrics_of": "kerasreg.comparison.table",
+    "paired_difference": "kerasreg.comparison.statistics",
+    "PairedDifference": "kerasreg.comparison.statistics",
+    "Report": "kerasreg.comparison.runner",
+    "run_comparison": "kerasreg.comparison.runner",
+    "summarize": "kerasreg.comparison.table",
+    "Variant": "kerasreg.comparison.spec",
+    "variant_config": "kerasreg.comparison.runner",
+    "write_report": "kerasreg.comparison.runner",
+}
 
 __all__ = [
     "METRICS",
@@ -45,3 +59,5 @@ __all__ = [
     "variant_config",
     "write_report",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LOCATIONS)

@@ -20,13 +20,16 @@ the model ignores, or two variants that would train the same model the
 same way, stop the comparison with the key named (`kerasreg.engine.noops`).
 
 Runs go seed-major (seed 0 of every variant, then seed 1, ...), so an
-interrupted comparison is balanced. Rerunning skips finished runs
-(``results.json``), resumes a run interrupted after a checkpoint, and
+interrupted comparison is balanced. Each starts with a line ``run k of N:
+<variant> seed <s> (ETA ...)``: the time the runs left would take at the
+mean duration of those this process has trained. Rerunning skips finished
+runs (``results.json``), resumes a run interrupted after a checkpoint, and
 restarts one interrupted before. Raising ``seeds`` in the file adds runs.
 """
 
 import json
 import os
+import time
 from typing import NamedTuple
 
 from kerasreg.atomic_files import atomic_write
@@ -35,6 +38,7 @@ from kerasreg.comparison.table import (code_groups, code_markdown, csv_text, mac
                                        metrics_of, summarize)
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg import engine
+from kerasreg.engine.progress import duration
 from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
 from kerasreg.version import code_identity
@@ -214,25 +218,33 @@ def run_comparison(task, base, spec, *, log=print):
     failed = []
     report = None  # the report of the latest write, None while one is owed
     total, done = len(configs), 0
+    run_dirs = {(v.name, s): os.path.join(root, v.folder, f"seed-{s}") for s in seeds for v in spec.variants}
+    left = sum(not os.path.isfile(os.path.join(d, "results.json")) for d in run_dirs.values())
+    durations = []  # of the runs trained in this process: the ETA's estimate
     for seed in seeds:
         for variant in spec.variants:
             done += 1
-            run_dir = os.path.join(root, variant.folder, f"seed-{seed}")
+            run = f"run {done} of {total}: {variant.name} seed {seed}"
+            run_dir = run_dirs[(variant.name, seed)]
             if os.path.isfile(os.path.join(run_dir, "results.json")):
-                log(f"[{done}/{total}] {variant.name} seed {seed}: done already")
+                log(f"{run}: done already")
                 continue
-            log(f"[{done}/{total}] {variant.name} seed {seed}")
+            eta = f" (ETA {duration(left * sum(durations) / len(durations))})" if durations else ""
+            log(run + eta)
+            left -= 1
             config = configs[(variant.name, seed)]
             hparams = {**_flat(config), "variant": variant.name}
+            started = time.perf_counter()
             try:
                 _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log, check_noops=False)
             except FloatingPointError as error:
                 failed.append({"variant": variant.name, "seed": seed, "error": str(error)})
-                log(f"[{done}/{total}] {variant.name} seed {seed}: failed: {error}")
+                log(f"{run}: failed: {error}")
                 report = None
                 continue
+            durations.append(time.perf_counter() - started)
             score = results["test"].get(metric, results["objective"]["best"])
-            log(f"[{done}/{total}] {variant.name} seed {seed}: test {metric} {score:.4f}")
+            log(f"{run}: test {metric} {score:.4f} ({duration(durations[-1])})")
             report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric)
     if report is None:  # no run finished in this call, or one failed after the last write
         report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric)

@@ -4,8 +4,13 @@ A comparison file (``recipes/cifar-dropout-ablation.toml``)::
 
     name = "dropout-ablation"      # optional; default: the file's stem
     seeds = 3                      # runs per variant (seeds base, base+1, ...); default 3
-    preset = "cpu"                 # optional; --preset wins
+    preset = "cpu"                 # optional; --preset wins; it wins over the config file's own preset
     config = "cifar.toml"          # optional experiment file, relative to this file; --config wins
+
+With neither ``preset`` nor ``config`` (nor ``--preset``/``--config``) the base
+is the machine's preset (``cpu``/``gpu``), as for a run; with a ``config``
+file and no preset, the preset that file names, else the experiment's own
+defaults (`kerasreg.engine.resolve_config`).
     baseline = "dropout=none,batch_norm=true"   # optional; default: the first variant
 
     [set]                          # optional: values every variant shares (--set wins)

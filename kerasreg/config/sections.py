@@ -1,15 +1,16 @@
 """The sections of an experiment config, as dataclasses with their defaults.
 
-The ``regularization`` section is `kerasreg.architectures.Regularization`,
-owned by the model builders that read it. ``optimizer`` and ``schedule``
+The ``regularization`` section is `kerasreg.config.regularization.Regularization`
+(re-exported by `kerasreg.architectures`, whose builders read it). ``optimizer`` and ``schedule``
 are small tables handed to `create_optimizer` / `create_schedule`, which
 validate their keys.
 """
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 
-from kerasreg.architectures import Regularization
+from kerasreg.config.regularization import Regularization
 from kerasreg.validation import (
     check_bool,
     check_choice,
@@ -60,6 +61,22 @@ class DataConfig:
             _non_negative(f"data.{name}", getattr(self, name))
 
 
+# The builders `kerasreg.architectures` registers itself, and the activations
+# they take. Plain names here: a config is checked before Keras is loaded.
+BUILTIN_MODELS = ("airbench", "cnn", "fast", "resnet")
+ACTIVATIONS = ("elu", "gelu", "relu", "silu")
+
+
+def registered_models():
+    """The model names ``model.name`` takes: the built-in ones, and any a user registered.
+
+    A model can only have been registered (`register_model`) once the
+    registry is loaded; until then the built-in names are all there are.
+    """
+    registry = sys.modules.get("kerasreg.architectures.registry")
+    return tuple(registry.model_names()) if registry is not None else BUILTIN_MODELS
+
+
 @dataclass
 class ModelConfig:
     """Which builder of `kerasreg.architectures`, and its size (0 = the builder's default)."""
@@ -76,9 +93,7 @@ class ModelConfig:
     identity_init: bool = False
 
     def __post_init__(self):
-        from kerasreg.architectures import ACTIVATIONS, model_names
-
-        check_choice("model.name", self.name, tuple(model_names()))
+        check_choice("model.name", self.name, registered_models())
         check_bool("model.whitening", self.whitening)
         check_bool("model.identity_init", self.identity_init)
         if self.activation:

@@ -9,37 +9,51 @@ checkpoints and resume) -> evaluation -> ``results.json``, ``model.keras``,
 `kerasreg.comparison` and the command line sit on top of this package.
 """
 
-from kerasreg.engine.evaluation import (
-    calibration_metrics,
-    evaluation_model,
-    inference_model,
-    prediction_scores,
-    test_predictions,
-)
-from kerasreg.engine.losses import Objective, Outputs, as_objective
-from kerasreg.engine.noops import (
-    active_regularizers,
-    check_distinct,
-    check_no_silent_noops,
-    check_variant_noops,
-    ineffective_keys,
-    model_fingerprint,
-)
-from kerasreg.engine.prepare import Prepared, distribution_strategy, prepare, training_arrays
-from kerasreg.engine.resolution import default_preset, resolve_config
-from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot_epochs
-from kerasreg.engine.task import SMOKE_PRESET, Task, plain_defaults
-from kerasreg.engine.training import (
-    RUN_FILE,
-    RunInterrupted,
-    TimeAndNaN,
-    evaluate_test,
-    summary_table,
-    train,
-    train_into,
-    training_callbacks,
-    versions,
-)
+from kerasreg.lazy import lazy_attributes
+
+# Loaded on first use (`kerasreg.lazy`): a command line reads `Task`,
+# `resolve_config` and `RUN_FILE` before TensorFlow is imported, while
+# `train`, `prepare` and the evaluation helpers need it.
+_LOCATIONS = {
+    "active_regularizers": "kerasreg.engine.noops",
+    "as_objective": "kerasreg.engine.losses",
+    "calibration_metrics": "kerasreg.engine.evaluation",
+    "check_distinct": "kerasreg.engine.noops",
+    "check_no_silent_noops": "kerasreg.engine.noops",
+    "check_variant_noops": "kerasreg.engine.noops",
+    "default_preset": "kerasreg.engine.resolution",
+    "distribution_strategy": "kerasreg.engine.preparation",
+    "evaluate_test": "kerasreg.engine.training",
+    "evaluation_model": "kerasreg.engine.evaluation",
+    "ineffective_keys": "kerasreg.engine.noops",
+    "inference_model": "kerasreg.engine.evaluation",
+    "model_fingerprint": "kerasreg.engine.noops",
+    "Objective": "kerasreg.engine.losses",
+    "Outputs": "kerasreg.engine.losses",
+    "plain_defaults": "kerasreg.engine.task",
+    "prediction_scores": "kerasreg.engine.evaluation",
+    "prepare": "kerasreg.engine.preparation",
+    "progress_mode": "kerasreg.engine.progress",
+    "Prepared": "kerasreg.engine.preparation",
+    "resolve_config": "kerasreg.engine.resolution",
+    "RUN_FILE": "kerasreg.engine.run_files",
+    "RunInterrupted": "kerasreg.engine.training",
+    "score": "kerasreg.engine.evaluation",
+    "score_test": "kerasreg.engine.evaluation",
+    "SMOKE_PRESET": "kerasreg.engine.task",
+    "snapshot_ensemble": "kerasreg.engine.snapshots",
+    "snapshot_epochs": "kerasreg.engine.snapshots",
+    "SnapshotSaver": "kerasreg.engine.snapshots",
+    "summary_table": "kerasreg.engine.training",
+    "Task": "kerasreg.engine.task",
+    "test_predictions": "kerasreg.engine.evaluation",
+    "TimeAndNaN": "kerasreg.engine.training",
+    "train": "kerasreg.engine.training",
+    "train_into": "kerasreg.engine.training",
+    "training_arrays": "kerasreg.engine.preparation",
+    "training_callbacks": "kerasreg.engine.training",
+    "versions": "kerasreg.engine.training",
+}
 
 __all__ = [
     "Objective",
@@ -67,7 +81,10 @@ __all__ = [
     "plain_defaults",
     "prediction_scores",
     "prepare",
+    "progress_mode",
     "resolve_config",
+    "score",
+    "score_test",
     "snapshot_ensemble",
     "snapshot_epochs",
     "summary_table",
@@ -77,3 +94,6 @@ __all__ = [
     "training_callbacks",
     "versions",
 ]
+
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LOCATIONS)

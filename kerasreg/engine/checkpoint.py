@@ -3,7 +3,7 @@
 Keras's `BackupAndRestore` saves weights and optimizer but not the seed
 states of random layers (dropout masks would restart), nor the history
 before the interruption, and it writes its files in place. This callback
-saves, after every epoch, in ``<run_dir>/checkpoint/``:
+saves, after every epoch, in ``<run_dir>/resume/`` (`folder_of`):
 
 - ``epoch-NNNN.weights.h5``: model weights and optimizer state
   (`keras.Model.save_weights`);
@@ -33,11 +33,24 @@ import numpy as np
 from kerasreg.engine.run_files import write_json_atomic
 
 STATE_FILE = "state.json"
+FOLDER = "resume"
+# The folder's name in runs written before it was renamed. TensorFlow names
+# its checkpoint-state file ``checkpoint``, and TensorBoard, walking a run
+# directory, tried to read a folder of that name as one (a
+# FailedPreconditionError warning per run).
+OLD_FOLDER = "checkpoint"
 
 
 def folder_of(run_dir):
-    """Where a run directory keeps its checkpoint."""
-    return os.path.join(run_dir, "checkpoint")
+    """Where a run directory keeps its checkpoint: ``resume/``, or ``checkpoint/`` in a run that has one.
+
+    A run written before the rename resumes from (and goes on writing to)
+    the folder it has.
+    """
+    old = os.path.join(run_dir, OLD_FOLDER)
+    if os.path.isdir(old) and not os.path.isdir(os.path.join(run_dir, FOLDER)):
+        return old
+    return os.path.join(run_dir, FOLDER)
 
 
 def seed_states(model):

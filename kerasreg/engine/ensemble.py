@@ -22,23 +22,15 @@ import keras
 import numpy as np
 
 from kerasreg.atomic_files import atomic_write
-from kerasreg.config import ConfigError, build, to_dict
+from kerasreg.config import ConfigError, to_dict
 from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
-from kerasreg.engine.prepare import prepare
+from kerasreg.engine.preparation import prepare
 from kerasreg.engine.training import train_into, versions
 from kerasreg.engine.hardware import machine
-from kerasreg.engine.run_files import write_json_atomic
+from kerasreg.engine.run_files import member_configs, write_json_atomic
 from kerasreg.layers.mc_mode import sampling_off
 
 METRIC_NAMES = ("accuracy", "nll", "brier", "ece")
-
-
-def _run_config(run_dir):
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.isfile(os.path.join(run_dir, "model.keras")) or not os.path.isfile(path):
-        raise ConfigError(f"{run_dir} is not a finished kerasreg run (no model.keras / config.json)")
-    with open(path) as handle:
-        return build(json.load(handle))
 
 
 def evaluate_ensemble(task, run_dirs, log=print):
@@ -47,14 +39,7 @@ def evaluate_ensemble(task, run_dirs, log=print):
     The runs must share the data config (so the test set is the same); the
     test set is evaluated with each run's own test-time augmentation.
     """
-    if len(run_dirs) < 2:
-        raise ConfigError(f"an ensemble needs at least 2 runs; got {len(run_dirs)}")
-    configs = [_run_config(d) for d in run_dirs]
-    data = to_dict(configs[0])["data"]
-    for run_dir, config in zip(run_dirs[1:], configs[1:]):
-        if to_dict(config)["data"] != data:
-            raise ConfigError(f"{run_dir} uses other data than {run_dirs[0]} ([data] differs); "
-                              "ensemble members must share the test set")  # fmt: skip
+    configs = member_configs(run_dirs)
     prepared = prepare(configs[0], task)
     members, total, labels = [], None, None
     for run_dir, config in zip(run_dirs, configs):

@@ -5,6 +5,7 @@ import numpy as np
 
 from kerasreg.engine import multi_worker
 from kerasreg.engine.losses import Outputs
+from kerasreg.engine.progress import progress_mode
 
 LOGITS = Outputs("softmax", logits=True)
 
@@ -50,14 +51,121 @@ def _flip_average(model, images):
     return keras.layers.Average(dtype="float32")([model(images), model(mirrored)])
 
 
+def _labels(y, one_hot):
+    """Class indices of a batch of labels (one-hot, ``(n, 1)`` or ``(n,)``)."""
+    y = np.asarray(y)
+    return np.argmax(y, axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0] if y.ndim > 1 else y
+
+
 def test_predictions(model, test, one_hot, outputs=LOGITS):
     """``(labels, probabilities)`` of a classification test set; ``outputs`` says what the model returns."""
     labels, probabilities = [], []
     for x, y in test:
         probabilities.append(outputs.probabilities(keras.ops.convert_to_numpy(model(x, training=False))))
-        y = np.asarray(y)
-        labels.append(np.argmax(y, axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0] if y.ndim > 1 else y)
+        labels.append(_labels(y, one_hot))
     return np.concatenate(labels).astype("int64"), np.concatenate(probabilities)
+
+
+def _metric_objects(metrics):
+    """``[(name, metric)]``: ``metrics`` (names or objects, as ``compile`` takes them) as reset metric objects.
+
+    Named as ``compile`` names them: a string by itself, an object by its
+    name, a function wrapped in `keras.metrics.MeanMetricWrapper`.
+    """
+    made = []
+    for spec in metrics:
+        metric = spec if isinstance(spec, keras.metrics.Metric) else keras.metrics.get(spec)
+        if not isinstance(metric, keras.metrics.Metric):
+            metric = keras.metrics.MeanMetricWrapper(metric, name=getattr(metric, "__name__", None))
+        # A user's metric object comes back as itself (the model was compiled with it): start it afresh.
+        metric.reset_state()
+        made.append((spec if isinstance(spec, str) else metric.name, metric))
+    return made
+
+
+def _batch_size(x):
+    return int(keras.ops.shape(keras.tree.flatten(x)[0])[0])
+
+
+def _cardinality(data):
+    count = int(data.cardinality()) if hasattr(data, "cardinality") else -1
+    return count if count >= 0 else None
+
+
+def score(model, data, metrics, outputs, one_hot, progress=False):
+    """Loss, metrics and class probabilities of ``model`` on ``data``, from one forward pass per batch.
+
+    What ``model.evaluate`` would report (the compiled loss with the model's
+    own regularization terms, averaged over examples, and ``metrics`` as
+    ``compile`` takes them), computed from the same predictions that give
+    the probabilities, so the test set is predicted once instead of once
+    for ``evaluate`` and once more for calibration; with test-time
+    augmentation each pass is several views of every image. The metrics are
+    updated outside any distribution strategy, on the whole batch, so under
+    multi-worker training every worker scores the whole test set.
+
+    Args:
+        model: A compiled model (its loss is used, not its metrics).
+        data: Batches ``(x, y)`` or ``(x, y, sample_weight)``.
+        metrics: Metric names or objects (`Prepared.fresh_metrics`).
+        outputs: `Outputs`: what the model returns.
+        one_hot: Whether the labels are one-hot.
+        progress: Show a `keras.utils.Progbar` over the batches.
+
+    Returns:
+        ``(metrics, labels, probabilities)``: ``{"loss": ..., name: ...}``
+        plus NLL, Brier score and ECE for classification, and the labels and
+        probabilities as NumPy arrays; both None for ``values`` outputs.
+    """
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def forward(x, y, sample_weight):
+        # Inside the traced function, with the predictions: the regularization
+        # losses a call adds (activity regularizers) exist only in its graph.
+        y_pred = model(x, training=False)
+        return y_pred, model.compute_loss(x, y, y_pred, sample_weight, training=False)
+
+    loss = keras.metrics.Mean(name="loss")
+    named = _metric_objects(metrics)
+    classes = outputs.kind != "values"
+    labels, probabilities = [], []
+    bar = keras.utils.Progbar(_cardinality(data), unit_name="batch") if progress else None
+    for step, batch in enumerate(data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(batch)
+        y_pred, batch_loss = forward(x, y, sample_weight)
+        # As `evaluate` averages it: each batch's mean loss weighs by its examples.
+        loss.update_state(batch_loss, sample_weight=_batch_size(x))
+        for _, metric in named:
+            metric.update_state(y, y_pred)  # as `compile`'s metrics are: unweighted (sample weights weigh the loss)
+        if classes:
+            probabilities.append(outputs.probabilities(keras.ops.convert_to_numpy(y_pred)))
+            labels.append(_labels(y, one_hot))
+        if bar is not None:
+            bar.update(step + 1)
+    scores = {"loss": float(loss.result())}
+    scores.update({name: float(metric.result()) for name, metric in named})
+    if not classes:
+        return scores, None, None
+    labels, probabilities = np.concatenate(labels).astype("int64"), np.concatenate(probabilities)
+    scores.update(calibration_metrics(probabilities, labels))
+    return scores, labels, probabilities
+
+
+def score_test(model, config, prepared, progress=None):
+    """``model`` scored on ``prepared``'s test set in one pass, with the run's test-time augmentation.
+
+    The scores of a run, of a tune search's best trial and of ``evaluate
+    RUN_DIR``: `score` of `evaluation_model` ``(model, config)`` with the
+    run's metrics; ``({}, None, None)`` without a test split. ``progress``:
+    None shows a bar when `progress_mode` says so (on a terminal).
+    """
+    if prepared.test is None:
+        return {}, None, None
+    if progress is None:
+        progress = progress_mode() == "bar"
+    evaluated = evaluation_model(model, config, metrics=())
+    return score(evaluated, prepared.test, prepared.fresh_metrics(), prepared.outputs, prepared.one_hot, progress)
 
 
 def calibration_metrics(probabilities, labels):

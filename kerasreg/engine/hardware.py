@@ -42,7 +42,7 @@ def machine(cpuinfo="/proc/cpuinfo", gpus=None):
     ``{"cpu": model, "cores": usable cores, "cpu_bfloat16": native bfloat16
     sets, "gpus": GPU names}``. Two runs' wall times compare only when this
     is the same: the cpu preset's nets train at about 0.55x the speed on a
-    2-core EPYC with AVX512-BF16 alone as on a 2-core Xeon with AMX (README).
+    2-core EPYC with AVX512-BF16 alone as on a 2-core Xeon with AMX (docs/results.md).
     """
     return {"cpu": cpu_model(cpuinfo), "cores": usable_cores(), "cpu_bfloat16": list(cpu_bfloat16_support(cpuinfo)),
             "gpus": gpu_names() if gpus is None else list(gpus)}  # fmt: skip
@@ -72,6 +72,16 @@ def gpu_names():
 def gpu_compute_capabilities():
     """``(major, minor)`` of every GPU TensorFlow sees (``(0, 0)`` where it does not say)."""
     return [tuple(details.get("compute_capability") or (0, 0)) for _, details in _gpu_details()]
+
+
+def gpu_driver_present():
+    """Whether a GPU driver's device files exist (NVIDIA, WSL's GPU bridge, ROCm): the cheap half of "is there a GPU".
+
+    False means no framework can see a GPU, so callers skip loading
+    TensorFlow to ask; True still needs `tf.config.list_physical_devices`.
+    """
+    devices = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg", "/dev/kfd")
+    return any(os.path.exists(path) for path in devices) or os.path.isdir("/proc/driver/nvidia/gpus")
 
 
 def resolve_auto_precision(config, log=print):

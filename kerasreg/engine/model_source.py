@@ -24,10 +24,12 @@ the loss (`kerasreg.engine.losses`).
 
 import inspect
 
-import keras
-
-from kerasreg.architectures import Regularization, build_model, model_names
 from kerasreg.config import ConfigError, ModelConfig
+from kerasreg.config.regularization import Regularization
+
+# Keras and the model registry are imported where a model is built, not
+# here: a command line resolves its config (and the registry model's
+# defaults) before TensorFlow is loaded.
 
 RESERVED = ("input_shape", "num_classes", "regularization", "seed", "hp")
 
@@ -66,6 +68,8 @@ class RegistryModel(ModelSource):
         if len(input_shape) != 3:
             raise ConfigError(f"model.name={config.model.name!r} builds image models and needs images "
                               f"(height, width, channels); the data's examples have shape {input_shape}")  # fmt: skip
+        from kerasreg.architectures import build_model
+
         return build_model(
             config.model.name,
             input_shape=input_shape,
@@ -178,6 +182,8 @@ class BuiltModel(ModelSource):
         return {}
 
     def build(self, config, *, input_shape, num_classes):
+        import keras
+
         # clone_model re-creates every layer from its config, so weights are
         # drawn anew from the initializers under the run's global seed.
         return keras.models.clone_model(self.model)
@@ -190,10 +196,14 @@ def as_model_source(model):
     if isinstance(model, ModelSource):
         return model
     if isinstance(model, str):
+        from kerasreg.architectures import model_names
+
         if model not in model_names():
             raise ConfigError(f"model {model!r} is not a registered model; registered: {', '.join(model_names())} "
                               "(or pass a builder function, a KerasTuner HyperModel or a keras.Model)")  # fmt: skip
         return RegistryModel()
+    import keras
+
     if isinstance(model, keras.Model):
         return BuiltModel(model)
     try:

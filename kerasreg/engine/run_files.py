@@ -6,6 +6,10 @@ import os
 import re
 
 from kerasreg.atomic_files import atomic_write
+from kerasreg.config import ConfigError, build, to_dict
+
+# What a run directory records about what built it, so `evaluate RUN_DIR` finds its experiment.
+RUN_FILE = "run.json"
 
 
 def write_json_atomic(path, payload):
@@ -52,3 +56,24 @@ def create_run_dir(logdir, recipe, config, now=None, kind=""):
         except FileExistsError:
             continue
     raise RuntimeError(f"no free run directory name under {parent} for {name}")
+
+
+def finished_run_config(run_dir):
+    """The `ExperimentConfig` a finished run (one that saved ``model.keras``) recorded, or `ConfigError`."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(os.path.join(run_dir, "model.keras")) or not os.path.isfile(path):
+        raise ConfigError(f"{run_dir} is not a finished kerasreg run (no model.keras / config.json)")
+    return build(read_json(path))
+
+
+def member_configs(run_dirs):
+    """The configs of an ensemble's finished runs, or `ConfigError` unless there are 2+ sharing one test set."""
+    if len(run_dirs) < 2:
+        raise ConfigError(f"an ensemble needs at least 2 runs; got {len(run_dirs)}")
+    configs = [finished_run_config(d) for d in run_dirs]
+    data = to_dict(configs[0])["data"]
+    for run_dir, config in zip(run_dirs[1:], configs[1:]):
+        if to_dict(config)["data"] != data:
+            raise ConfigError(f"{run_dir} uses other data than {run_dirs[0]} ([data] differs); "
+                              "ensemble members must share the test set")  # fmt: skip
+    return configs

@@ -9,11 +9,13 @@ added on top. The recipes are `Task`s whose model comes from
 
 import copy
 
-from kerasreg.architectures import Regularization
 from kerasreg.config import ConfigError, ExperimentConfig, with_values
-from kerasreg.data import ArrayData, Dataset, from_tf_datasets, load_dataset
-from kerasreg.engine.losses import CLASSIFICATION_LOSSES, as_objective, loss_name, metric_names
+from kerasreg.config.regularization import Regularization
 from kerasreg.engine.model_source import RegistryModel, as_model_source
+
+# The data pipeline and the losses (TensorFlow, Keras) are imported where
+# they are used: a command line builds its task and resolves its config
+# before loading TensorFlow.
 
 # The smoke preset of tasks on registry models: synthetic images shaped
 # like the task's data, a tiny net and a short, gentle schedule, so the
@@ -78,9 +80,11 @@ class Task:
         if self.metrics is None:
             self._metric_names = None
         else:
+            from kerasreg.engine.losses import as_objective, metric_names
+
             self._metric_names = metric_names(self.metrics)
-        if objective is not None and self._metric_names is not None:
-            as_objective(objective, self._metric_names)  # fail now, not at the first run
+            if objective is not None:
+                as_objective(objective, self._metric_names)  # fail now, not at the first run
 
     # Config.
 
@@ -112,6 +116,8 @@ class Task:
 
     def data_label(self):
         """What ``data.source`` records for data handed over as objects."""
+        from kerasreg.data import ArrayData, Dataset
+
         data = self._data
         if isinstance(data, (ArrayData, Dataset)):
             return data.source
@@ -130,6 +136,8 @@ class Task:
             if self._loaded is None:
                 self._loaded = as_data(self._data() if callable(self._data) else self._data, self.data_label())
             return self._loaded
+        from kerasreg.data import load_dataset
+
         data = config.data
         return load_dataset(
             data.source,
@@ -145,6 +153,8 @@ class Task:
 
     def objective_for(self, config):
         """The run's `Objective` (what `prepare` will select by), known before any model is built."""
+        from kerasreg.engine.losses import CLASSIFICATION_LOSSES, as_objective, loss_name
+
         if self._metric_names is not None:
             return as_objective(self.objective, self._metric_names)
         classification = self.registry
@@ -172,6 +182,8 @@ class Task:
 
 def as_data(data, label):
     """`ArrayData`/`Dataset` from what a user passed as ``data``."""
+    from kerasreg.data import ArrayData, Dataset, from_tf_datasets
+
     if isinstance(data, (ArrayData, Dataset)):
         return data
     if isinstance(data, dict):

@@ -23,18 +23,16 @@ import numpy as np
 
 from kerasreg.config import ConfigError, to_dict
 from kerasreg.engine import checkpoint, multi_worker
-from kerasreg.engine.evaluation import calibration_metrics, evaluation_model, inference_model, test_predictions
+from kerasreg.engine.evaluation import inference_model, score_test
 from kerasreg.engine.graph_memory import forget_custom_gradients
 from kerasreg.engine.hardware import machine
 from kerasreg.engine.noops import active_regularizers
-from kerasreg.engine.prepare import prepare
-from kerasreg.engine.run_files import create_run_dir, write_json_atomic
+from kerasreg.engine.preparation import prepare
+from kerasreg.engine.progress import duration, fit_verbose
+from kerasreg.engine.run_files import RUN_FILE, create_run_dir, write_json_atomic
 from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot_epochs
 from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.version import __version__, code_identity
-
-# What a run directory records about what built it, so `evaluate RUN_DIR` finds its experiment.
-RUN_FILE = "run.json"
 
 
 class TimeAndNaN(keras.callbacks.Callback):
@@ -90,11 +88,15 @@ class Callbacks:
     swa: object = None
 
 
-def training_callbacks(config, prepared, run_dir, folder, state, best_weights=None, hparams=None, extra=()):
+def training_callbacks(config, prepared, run_dir, folder, state, best_weights=None, hparams=None, extra=(),
+                       started=None):  # fmt: skip
     """The callback list every run trains with (see the module docstring); ``extra`` go last.
 
     ``state`` and ``best_weights`` are a resumed run's checkpoint (`checkpoint.load_state`,
-    `checkpoint.restore`), ``{}`` and None for a fresh one.
+    `checkpoint.restore`), ``{}`` and None for a fresh one. ``started``: the
+    `time.perf_counter` the run's total time counts from (`train`), saved
+    with each checkpoint so that a resumed run's total includes the time
+    before the interruption.
     """
     from kerasreg.callbacks import Lookahead, StochasticWeightAveraging
     from kerasreg.reporting import RunLogger
@@ -128,10 +130,17 @@ def training_callbacks(config, prepared, run_dir, folder, state, best_weights=No
     if snapshots:
         callbacks.append(SnapshotSaver(folder, snapshots))  # before the checkpoint that says the epoch is done
     saver = checkpoint.RunCheckpoint(folder, stopping, resumed=state, best_weights=best_weights,
-                                     extra_state=lambda: {"train_seconds": timer.seconds}, swa=swa)  # fmt: skip
+                                     extra_state=lambda: _seconds(timer, started), swa=swa)  # fmt: skip
     callbacks.append(saver)  # after early stopping: it saves that epoch's decision
     callbacks.extend(extra)
     return Callbacks(callbacks, timer, saver, logger, swa)
+
+
+def _seconds(timer, started):
+    seconds = {"train_seconds": timer.seconds}
+    if started is not None:
+        seconds["total_seconds"] = time.perf_counter() - started
+    return seconds
 
 
 def _open_run_dir(config, task, prepared, resume_dir, run_dir, log):
@@ -182,15 +191,7 @@ def _finish_without_fit(model, best_weights, swa):
 
 def evaluate_test(prepared, config):
     """The test set, once: ``(metrics, labels, probabilities)``; labels and probabilities are None for regression."""
-    if prepared.test is None:
-        return {}, None, None
-    evaluated = evaluation_model(prepared.model, config, prepared.fresh_metrics())
-    metrics = {k: float(v) for k, v in evaluated.evaluate(prepared.test, verbose=0, return_dict=True).items()}
-    if prepared.outputs.kind == "values":
-        return metrics, None, None
-    labels, probabilities = test_predictions(evaluated, prepared.test, prepared.one_hot, prepared.outputs)
-    metrics.update(calibration_metrics(probabilities, labels))
-    return metrics, labels, probabilities
+    return score_test(prepared.model, config, prepared)
 
 
 def _results(config, task, prepared, run_dir, history, done, timer, state, test_metrics, regularizers):
@@ -224,6 +225,7 @@ def _results(config, task, prepared, run_dir, history, done, timer, state, test_
         "train": {k: v for k, v in last.items() if not k.startswith("val_") and k != "learning_rate"},
         "validation": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
         "test": test_metrics,
+        # Training only (the epochs, all processes of a resumed run); "total_seconds" adds the rest.
         "wall_time_seconds": timer.seconds,
         # Of this process's epochs: a resumed run's earlier epochs ran elsewhere.
         "images_per_second": images / (timer.seconds - state.get("train_seconds", 0.0)) if images else None,
@@ -234,7 +236,7 @@ def _results(config, task, prepared, run_dir, history, done, timer, state, test_
     return results
 
 
-def _record(run_dir, config, prepared, results, logger, labels, probabilities, save_model):
+def _record(run_dir, folder, prepared, results, logger, labels, probabilities, save_model, started):
     from kerasreg.reporting import confusion_matrix
 
     if logger is not None:
@@ -246,9 +248,19 @@ def _record(run_dir, config, prepared, results, logger, labels, probabilities, s
             matrix = confusion_matrix(labels, np.argmax(probabilities, axis=-1), len(names))
         logger.log_final(final, matrix, names)
         logger.close()
+    # What the run directory holds, relative to it, for the summary to name.
+    files = {"results": "results.json"}
     if save_model:
         prepared.model.save(os.path.join(run_dir, "model.keras"))
         inference_model(prepared.model, prepared.dataset, prepared.outputs).save(os.path.join(run_dir, "inference.keras"))
+        files.update(model="model.keras", inference_model="inference.keras")
+    if logger is not None:
+        files["tensorboard"] = "."  # the run directory: its events and those of train/ and validation/
+    if os.path.isdir(folder):
+        files["resume"] = os.path.basename(folder)
+    results["files"] = files
+    # Everything but writing this file: data, model, training, test set, saved models.
+    results["total_seconds"] = time.perf_counter() - started
     write_json_atomic(os.path.join(run_dir, "results.json"), results)
 
 
@@ -273,7 +285,7 @@ def _named_when_interrupted(run_dir, chief):
 
 
 def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=print, callbacks=(), prepared=None,
-          evaluate_test_set=True, save_model=True, epochs=None, initial_epoch=None, verbose=2,
+          evaluate_test_set=True, save_model=True, epochs=None, initial_epoch=None, verbose=None,
           check_noops=True):  # fmt: skip
     """Runs one experiment; returns ``(run_dir, results)``.
 
@@ -292,9 +304,21 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     (KerasTuner keeps its own checkpoint), ``epochs``/``initial_epoch``
     (Hyperband's brackets). ``check_noops=False``: the caller checked the
     config's keys as part of a comparison (`kerasreg.engine.prepare`).
+    ``verbose``: ``fit``'s; None chooses by `kerasreg.engine.progress`
+    (a progress bar on a terminal, a line per epoch elsewhere).
+
+    ``results["wall_time_seconds"]`` is the training time (the epochs);
+    ``results["total_seconds"]`` the whole run, from this call to the
+    results written (data, model, test set and saved models included); a
+    resumed run's times include those before the interruption.
     """
+    clock = time.perf_counter()
+    if verbose is None:
+        verbose = fit_verbose()
     folder = checkpoint.folder_of(resume_dir) if resume_dir else None
     state = (checkpoint.load_state(folder) if resume_dir else None) or {}
+    # Checkpoints written before total times were recorded: their training time is the best estimate.
+    started = clock - state.get("total_seconds", state.get("train_seconds", 0.0))
     done = state.get("epoch", 0) if initial_epoch is None else initial_epoch
     last_epoch = config.training.epochs if epochs is None else epochs
     finished = state.get("stopped", False) or done >= last_epoch
@@ -310,7 +334,7 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
             log(f"resuming run: {run_dir} (after epoch {done} of {config.training.epochs})")
         folder = checkpoint.folder_of(run_dir)
         log(f"TensorBoard:   tensorboard --logdir {config.logging.logdir}")
-        parts = training_callbacks(config, prepared, run_dir, folder, state, best_weights, hparams, callbacks)
+        parts = training_callbacks(config, prepared, run_dir, folder, state, best_weights, hparams, callbacks, started)
         # Validation, model selection and the test set score the model with its
         # inference-time sampling off: one random sample is noise, not a score.
         with sampling_off(model) as unsampled:
@@ -343,7 +367,7 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
             shutil.rmtree(run_dir, ignore_errors=True)
             results["run_dir"] = None
             return None, results
-        _record(run_dir, config, prepared, results, parts.logger, labels, probabilities, save_model)
+        _record(run_dir, folder, prepared, results, parts.logger, labels, probabilities, save_model, started)
         return run_dir, results
 
 
@@ -365,8 +389,8 @@ def train_into(run_dir, config, task, *, hparams=None, log=print, check_noops=Tr
                      hparams=hparams, log=log, check_noops=check_noops)  # fmt: skip
 
 
-def summary_table(results):
-    """The short table printed at the end of a run."""
+def summary_table(results, files=True):
+    """The short table printed at the end of a run: scores, times and (``files``) the files the run wrote."""
     test, validation = results["test"], results["validation"]
     objective = results.get("objective") or {"name": "val_accuracy"}
     metric = objective["name"][4:]
@@ -383,12 +407,22 @@ def summary_table(results):
                  f"{validation.get(metric, float('nan')):.4f} / {best if best is not None else float('nan'):.4f}"))  # fmt: skip
     if "accuracy" in results["train"]:
         rows.append(("train accuracy", f"{results['train']['accuracy']:.4f}"))
+    rows.append(("epochs", str(results["epochs_run"])))
+    if results.get("total_seconds") is not None:  # not in results.json files written before it was recorded
+        rows.append(("total time", f"{duration(results['total_seconds'])} (data, model, training, test set, saving)"))
     rows += [
-        ("epochs", str(results["epochs_run"])),
-        ("wall time", f"{results['wall_time_seconds']:.1f} s"),
+        ("training time", duration(results["wall_time_seconds"])),
         ("examples/s", f"{results['images_per_second']:.0f}" if results["images_per_second"] else "-"),
         ("parameters", f"{results['parameters']:,}"),
     ]
+    run_dir, written = results.get("run_dir"), (results.get("files") or {}) if files else {}
+    for key, name in (("results", "results"), ("model", "model"), ("inference_model", "inference model"),
+                      ("resume", "resume state")):  # fmt: skip
+        if run_dir and key in written:
+            rows.append((name, os.path.join(run_dir, written[key]) + (os.sep if key == "resume" else "")))
+    if run_dir and "tensorboard" in written:
+        logdir = os.path.normpath(os.path.join(run_dir, written["tensorboard"]))
+        rows.append(("TensorBoard", f"tensorboard --logdir {logdir}"))
     snapshot = results.get("snapshot_ensemble")
     if snapshot:
         rows.insert(2, (f"snapshot ensemble of {len(snapshot['epochs'])}",

@@ -8,8 +8,11 @@ Launch::
     python -m kerasreg.recipes.cifar --config recipes/cifar.toml --set regularization.dropout=mc
 
 The defaults are a plain VGG-style baseline (``recipes/cifar.toml`` spells it
-out); the ``cpu`` and ``gpu`` presets are the airbench94-style recipe sized
-for a 2-core CPU (15 minutes) and for a GPU.
+out, with dropout 0.3 in the head); the ``cpu`` and ``gpu`` presets are the
+airbench94-style recipe sized for a 2-core CPU (15 minutes) and for a GPU. A
+run without ``--config`` starts from the preset for this machine; a
+``--config`` file starts from the preset it names (``preset = "cpu"``), else
+from the defaults.
 """
 
 import sys
@@ -51,7 +54,7 @@ _AIRBENCH_OPTIMIZATION = {
 }
 
 PRESETS = {
-    # Sized for a 2-core CPU, 15 minutes (README "Speed"; benchmarks/), after
+    # Sized for a 2-core CPU, 15 minutes (docs/speed.md; benchmarks/), after
     # airbench94: its full-resolution net with a frozen patch-whitening stem
     # and identity-initialized convolutions, bfloat16 where the CPU has it
     # natively (AMX; GELU would take most of that gain back, so ReLU), its

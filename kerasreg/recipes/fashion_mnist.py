@@ -5,6 +5,10 @@ Launch::
     python -m kerasreg.recipes.fashion_mnist                       # downloads via keras.datasets
     python -m kerasreg.recipes.fashion_mnist --data fashion.npz    # offline: a local copy
     python -m kerasreg.recipes.fashion_mnist --preset smoke        # synthetic, seconds
+
+Without ``--config`` a run starts from the ``cpu`` or ``gpu`` preset (the
+machine's); a ``--config`` file starts from the preset it names
+(``preset = "cpu"``), else from the defaults below.
 """
 
 import sys

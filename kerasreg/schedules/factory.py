@@ -102,6 +102,10 @@ def with_run_length(config, epochs):
     warmup as ``warmup_fraction`` (in [0, 1)) of the run instead of
     ``warmup_epochs``; it becomes ``warmup_epochs`` here.
 
+    A bad ``warmup_fraction``, or a warmup that leaves nothing of the run,
+    raises ``ValueError`` naming it and every other missing, unknown or
+    conflicting argument in one line (`create_schedule` checks the rest).
+
     Example:
 
     >>> with_run_length({"name": "warmup_cosine", "learning_rate": 0.1, "warmup_epochs": 2}, 30)
@@ -111,33 +115,42 @@ def with_run_length(config, epochs):
     """
     name = str(config.get("name", ""))
     config = dict(config)
-    if name.startswith(WARMUP_PREFIX) and "warmup_fraction" in config:
+    warmup_schedule = name.startswith(WARMUP_PREFIX)
+    base_name = name[len(WARMUP_PREFIX):] if warmup_schedule else name
+    problems, examples = [], []
+    filled = set()  # required arguments that the run's length gives
+    if warmup_schedule and "warmup_fraction" in config:
+        filled.add("warmup_steps")
         fraction = config.pop("warmup_fraction")
         if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
-            raise ValueError(
-                "Invalid value received for schedule argument `warmup_fraction`. Expected a number in "
-                f"[0, 1). Received: warmup_fraction={fraction!r}"
-            )
-        if "warmup_epochs" in config or "warmup_steps" in config:
-            raise ValueError(
-                "Invalid schedule config: give `warmup_fraction` or `warmup_epochs`/`warmup_steps`, not both. "
-                f"Received: warmup_fraction={fraction!r}"
-            )
-        config["warmup_epochs"] = fraction * epochs
-    stem = RUN_LENGTH.get(name[len(WARMUP_PREFIX):] if name.startswith(WARMUP_PREFIX) else name)
-    if stem is None or f"{stem}_epochs" in config or f"{stem}_steps" in config:
-        return config
-    warmup = config.get("warmup_epochs", 0) if name.startswith(WARMUP_PREFIX) else 0
-    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or warmup < 0:
-        return config  # create_schedule reports the bad warmup
-    if warmup >= epochs:
-        # Otherwise the missing length would be blamed on `{stem}_steps`.
-        raise ValueError(
-            f"Invalid schedule config: warmup_epochs={warmup!r} leaves none of the {epochs}-epoch run for "
-            f"{name[len(WARMUP_PREFIX):]}; give a warmup shorter than the run "
-            f"(e.g. --set schedule.warmup_epochs={epochs / 4:g}) or more epochs"
-        )
-    return {**config, f"{stem}_epochs": epochs - warmup}
+            problems.append(f"`warmup_fraction` must be a number in [0, 1) (received warmup_fraction={fraction!r})")
+            examples.append("warmup_fraction=0.1")
+        elif "warmup_epochs" in config or "warmup_steps" in config:
+            problems.append(f"give `warmup_fraction` or `warmup_epochs`/`warmup_steps`, not both "
+                            f"(received warmup_fraction={fraction!r})")  # fmt: skip
+        else:
+            config["warmup_epochs"] = fraction * epochs
+    stem = RUN_LENGTH.get(base_name)
+    bad_warmup = False  # named by `_argument_problems`
+    if stem is not None and f"{stem}_epochs" not in config and f"{stem}_steps" not in config:
+        filled.add(f"{stem}_steps")
+        warmup = config.get("warmup_epochs", 0) if warmup_schedule else 0
+        if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or warmup < 0:
+            bad_warmup = True
+        elif warmup >= epochs:
+            # Not a missing `{stem}_steps`: the warmup is what leaves no room.
+            problems.append(f"warmup_epochs={warmup!r} leaves none of the {epochs}-epoch run for {base_name} "
+                            "(give a shorter warmup or more epochs)")  # fmt: skip
+            examples.append(f"warmup_epochs={epochs / 4:g}")
+        elif not problems:
+            config[f"{stem}_epochs"] = epochs - warmup
+    if problems or bad_warmup:
+        if base_name in SCHEDULES:
+            more, more_examples = _argument_problems({k: v for k, v in config.items() if k != "name"},
+                                                     _allowed(name), filled=filled)  # fmt: skip
+            problems, examples = problems + more, examples + more_examples
+        raise _invalid(name, problems, examples)
+    return config
 
 
 def schedule_names():
@@ -145,41 +158,70 @@ def schedule_names():
     return sorted(SCHEDULES) + sorted(WARMUP_PREFIX + name for name in SCHEDULES)
 
 
-def _to_steps(config, steps_per_epoch):
-    """Config with every epoch-count argument replaced by its step count (the one conversion)."""
-    resolved = {}
-    for key, value in config.items():
-        if key not in EPOCH_ALIASES:
-            resolved[key] = value
-            continue
-        steps_key = EPOCH_ALIASES[key]
-        if steps_key in config:
-            raise ValueError(
-                f"Invalid schedule config: give `{key}` or `{steps_key}`, not both. "
-                f"Received: {key}={value!r}, {steps_key}={config[steps_key]!r}"
-            )
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(
-                f"Invalid value received for schedule argument `{key}`. Expected a "
-                f"number > 0. Received: {key}={value!r}"
-            )
-        resolved[steps_key] = max(1, round(value * steps_per_epoch))
-    return resolved
+# An example value of each required argument (step counts in epochs), for the `--set` hint of an error.
+EXAMPLES = {
+    "learning_rate": "learning_rate=0.1",
+    "base_learning_rate": "base_learning_rate=0.01",
+    "max_learning_rate": "max_learning_rate=0.1",
+    "decay_steps": "decay_epochs=10",
+    "first_decay_steps": "first_decay_epochs=10",
+    "step_size": "step_size_epochs=2",
+    "total_steps": "total_epochs=10",
+    "warmup_steps": "warmup_epochs=1",
+}
 
 
-def _arguments(name, given, allowed):
-    unknown = sorted(set(given) - set(allowed))
+def _allowed(name):
+    """``{argument: default}`` of schedule ``name`` (a known name), warmup arguments included."""
+    base_name = name[len(WARMUP_PREFIX):] if name.startswith(WARMUP_PREFIX) else name
+    allowed = SCHEDULES[base_name][1]
+    return {**allowed, **WARMUP_ARGUMENTS} if base_name != name else dict(allowed)
+
+
+def _argument_problems(given, allowed, filled=()):
+    """``(problems, examples)``: every unknown, conflicting, bad-epoch and missing argument of ``given``.
+
+    ``given`` holds the arguments as written (step counts in steps or
+    epochs); ``filled``: required arguments that the run's length gives
+    (`with_run_length`), so not missing.
+    """
+    step_arguments = [k for k in allowed if k in STEP_ARGUMENTS]
+    accepted = sorted({*allowed, *(_epoch_alias(k) for k in step_arguments)})
+    listed = sorted({*accepted, "warmup_fraction"}) if "warmup_steps" in allowed else accepted
+    problems, examples = [], []
+    unknown = sorted(set(given) - set(accepted))
     if unknown:
-        names = sorted(allowed) + sorted(_epoch_alias(k) for k in allowed if k in STEP_ARGUMENTS)
-        raise ValueError(
-            f"Unknown argument for schedule '{name}': {unknown[0]}. Allowed: "
-            f"{', '.join(names)}. Received: {unknown[0]}={given[unknown[0]]!r}"
-        )
-    missing = [k for k, default in allowed.items() if default is None and k not in given]
+        problems.append(f"unknown {', '.join(f'`{k}`' for k in unknown)} (allowed: {', '.join(listed)})")
+    for steps_key in step_arguments:
+        epochs_key = _epoch_alias(steps_key)
+        if epochs_key not in given:
+            continue
+        value = given[epochs_key]
+        if steps_key in given:
+            problems.append(f"give `{epochs_key}` or `{steps_key}`, not both "
+                            f"(received {epochs_key}={value!r}, {steps_key}={given[steps_key]!r})")  # fmt: skip
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            problems.append(f"`{epochs_key}` must be a number > 0 (received {epochs_key}={value!r})")
+            examples.append(EXAMPLES[steps_key])
+    missing = [k for k, default in allowed.items()
+               if default is None and k not in filled and k not in given and _epoch_alias(k) not in given]  # fmt: skip
     if missing:
-        alias = f" (or `{_epoch_alias(missing[0])}`)" if missing[0] in STEP_ARGUMENTS else ""
-        raise ValueError(f"Schedule '{name}' needs argument `{missing[0]}`{alias}.")
-    return {**allowed, **given}
+        names = [f"`{k}` (or `{_epoch_alias(k)}`)" if k in STEP_ARGUMENTS else f"`{k}`" for k in missing]
+        problems.append(f"missing {', '.join(names)}")
+        examples += [EXAMPLES[k] for k in missing]
+    return problems, examples
+
+
+def _invalid(name, problems, examples):
+    """One ``ValueError`` line naming every problem of schedule ``name``, with a ``--set`` example."""
+    hint = f"; e.g. {' '.join(f'--set schedule.{e}' for e in examples)}" if examples else ""
+    return ValueError(f"Invalid config for schedule '{name}': {'; '.join(problems)}{hint}")
+
+
+def _to_steps(arguments, steps_per_epoch):
+    """``arguments`` (checked) with every epoch-count argument replaced by its step count (the one conversion)."""
+    return {EPOCH_ALIASES.get(k, k): max(1, round(v * steps_per_epoch)) if k in EPOCH_ALIASES else v
+            for k, v in arguments.items()}  # fmt: skip
 
 
 def create_schedule(config, steps_per_epoch):
@@ -206,7 +248,9 @@ def create_schedule(config, steps_per_epoch):
       warmup_steps, warmup_mode [linear], warmup_initial_learning_rate [0].
       The wrapped schedule starts after the warmup (``shift=True``).
 
-    Unknown names and arguments raise ``ValueError`` naming them.
+    An unknown name raises ``ValueError`` naming it; otherwise every
+    unknown, missing or conflicting argument is named in one ``ValueError``
+    line, with a ``--set schedule.KEY=VALUE`` example for each value to give.
 
     Args:
         config: Mapping with ``name`` and the arguments above.
@@ -230,12 +274,11 @@ def create_schedule(config, steps_per_epoch):
             "Invalid value received for argument `config`. Expected a mapping with "
             f"a 'name' key. Received: config={config!r}"
         )
-    if "warmup_fraction" in config:
+    if "warmup_fraction" in config and str(config["name"]).startswith(WARMUP_PREFIX):
         raise ValueError(
             "Schedule argument `warmup_fraction` needs the run's length: pass the config through "
             f"`with_run_length(config, epochs)` first. Received: warmup_fraction={config['warmup_fraction']!r}"
         )
-    arguments = _to_steps({k: v for k, v in config.items() if k != "name"}, steps_per_epoch)
     name = config["name"]
     base_name = name[len(WARMUP_PREFIX):] if str(name).startswith(WARMUP_PREFIX) else name
     if base_name not in SCHEDULES:
@@ -243,14 +286,18 @@ def create_schedule(config, steps_per_epoch):
             "Invalid value received for schedule `name`. Expected one of "
             f"{', '.join(schedule_names())}. Received: name={name!r}"
         )
+    given = {k: v for k, v in config.items() if k != "name"}
+    problems, examples = _argument_problems(given, _allowed(name))
+    if problems:
+        raise _invalid(name, problems, examples)
+    arguments = _to_steps(given, steps_per_epoch)
     builder, allowed = SCHEDULES[base_name]
     if base_name == name:
-        return builder(_arguments(name, arguments, allowed))
-    warmup = {k: v for k, v in arguments.items() if k in WARMUP_ARGUMENTS}
-    inner = {k: v for k, v in arguments.items() if k not in WARMUP_ARGUMENTS}
-    warmup = _arguments(name, warmup, WARMUP_ARGUMENTS)
+        return builder({**allowed, **arguments})
+    warmup = {**WARMUP_ARGUMENTS, **{k: v for k, v in arguments.items() if k in WARMUP_ARGUMENTS}}
+    inner = {**allowed, **{k: v for k, v in arguments.items() if k not in WARMUP_ARGUMENTS}}
     return WarmUp(
-        builder(_arguments(name, inner, allowed)),
+        builder(inner),
         warmup_steps=warmup["warmup_steps"],
         initial_learning_rate=warmup["warmup_initial_learning_rate"],
         mode=warmup["warmup_mode"],

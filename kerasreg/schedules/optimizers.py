@@ -2,9 +2,8 @@
 
 import keras
 
+from kerasreg.config.regularization import WEIGHT_DECAY_MODES
 from kerasreg.validation import check_choice, check_finite_float
-
-WEIGHT_DECAY_MODES = ("decoupled", "l2", "none")
 
 
 def _decaying_matrices_only(base):

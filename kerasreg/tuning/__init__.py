@@ -6,18 +6,26 @@
 KerasTuner itself is imported only when a search runs.
 """
 
-from kerasreg.tuning.search import (
-    OBJECTIVE,
-    TUNERS,
-    MedianStopping,
-    SearchStopped,
-    task_hypermodel,
-    run_search,
-    search_dir,
-    top_table,
-    train_command,
-)
-from kerasreg.tuning.space import Hyperparameter, SearchSpace, load_space, parse_space, space_from_dict
+from kerasreg.lazy import lazy_attributes
+
+# Loaded on first use (`kerasreg.lazy`): a command line parses a space file
+# before it loads TensorFlow and KerasTuner.
+_LOCATIONS = {
+    "Hyperparameter": "kerasreg.tuning.space",
+    "load_space": "kerasreg.tuning.space",
+    "MedianStopping": "kerasreg.tuning.search",
+    "OBJECTIVE": "kerasreg.tuning.search",
+    "parse_space": "kerasreg.tuning.space",
+    "run_search": "kerasreg.tuning.search",
+    "search_dir": "kerasreg.tuning.search",
+    "SearchSpace": "kerasreg.tuning.space",
+    "SearchStopped": "kerasreg.tuning.search",
+    "space_from_dict": "kerasreg.tuning.space",
+    "task_hypermodel": "kerasreg.tuning.search",
+    "top_table": "kerasreg.tuning.search",
+    "train_command": "kerasreg.tuning.search",
+    "TUNERS": "kerasreg.tuning.tuners",
+}
 
 __all__ = [
     "OBJECTIVE",
@@ -35,3 +43,5 @@ __all__ = [
     "top_table",
     "train_command",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LOCATIONS)

@@ -49,8 +49,8 @@ from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import with_run_length
 from kerasreg.engine.graph_memory import forget_custom_gradients
+from kerasreg.tuning.tuners import TUNERS
 
-TUNERS = ("random", "grid", "bayesian", "hyperband")
 # The objective of experiments that name none (classification).
 OBJECTIVE = "val_accuracy"
 # KerasTuner's own state (oracle, trials, checkpoints) inside the search folder.
@@ -166,7 +166,10 @@ def task_hypermodel(task, base, space, root, *, median_stopping=False, log=print
 
         def trial_config(self, values):
             config = space.apply(base, values)
-            config.schedule = with_run_length(config.schedule, config.training.epochs)
+            try:
+                config.schedule = with_run_length(config.schedule, config.training.epochs)
+            except ValueError as error:  # e.g. a sampled warmup as long as a sampled run: this trial fails
+                raise ConfigError(str(error).splitlines()[0]) from None
             config.logging.tensorboard = base.logging.tensorboard
             return config
 
@@ -222,8 +225,12 @@ def task_hypermodel(task, base, space, root, *, median_stopping=False, log=print
 
 
 def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive_failures, keep_checkpoints="best",
-                 on_trial_done=None, objective=None):  # fmt: skip
-    """One of KerasTuner's tuners (`TUNERS`), continuing a search already in ``root`` (``overwrite=False``)."""
+                 on_trial_done=None, objective=None, log=None):  # fmt: skip
+    """One of KerasTuner's tuners (`TUNERS`), continuing a search already in ``root`` (``overwrite=False``).
+
+    ``log``: called with a line ``tune: trial k of N`` as each trial starts
+    (KerasTuner's own display, which also clears the screen, is off).
+    """
     import keras_tuner as kt
 
     if kind not in TUNERS:
@@ -246,6 +253,11 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
             # for the rest of the search (graph_memory's docstring).
             with forget_custom_gradients():
                 return super()._build_and_fit_model(trial, *args, **kwargs)
+
+        def on_trial_begin(self, trial):
+            super().on_trial_begin(trial)
+            if log is not None:
+                log(trial_heading(self.oracle, trial, None if kind == "hyperband" else max_trials))
 
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
@@ -273,6 +285,20 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
     _keep_ended_trials_ended(tuner.oracle)
     _defaults_first(tuner.oracle)
     return tuner
+
+
+def trial_heading(oracle, trial, max_trials):
+    """``tune: trial k of N (trial-<id>)``: k counts the search's trials, earlier runs' included; N is left out
+    when unknown (Hyperband).
+
+    A distributed worker's oracle is a client without the trial list: its
+    line names the trial only. (Lines starting ``trial`` are the trials'
+    results.)
+    """
+    if "KERASTUNER_ORACLE_IP" in os.environ:
+        return f"tune: trial-{trial.trial_id}"
+    number = len(oracle.trials)
+    return f"tune: trial {number}{f' of {max_trials}' if max_trials else ''} (trial-{trial.trial_id})"
 
 
 def _keep_ended_trials_ended(oracle):
@@ -497,7 +523,8 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
 
     tuner = create_tuner(kind, model, root, max_trials=max_trials, epochs=base.training.epochs,
                          seed=base.training.seed, max_consecutive_failures=max_consecutive_failures,
-                         keep_checkpoints=keep_checkpoints, on_trial_done=on_trial_done, objective=objective)  # fmt: skip
+                         keep_checkpoints=keep_checkpoints, on_trial_done=on_trial_done, objective=objective,
+                         log=log)  # fmt: skip
     try:
         tuner.search(verbose=0)
     except RuntimeError as error:
@@ -524,15 +551,14 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
         best_model = tuner.load_model(best)
         prepared = model._prepared
         with sampling_off(best_model):
-            evaluated = engine.evaluation_model(best_model, prepared.config, prepared.fresh_metrics())
-            test = {} if prepared.test is None else evaluated.evaluate(prepared.test, verbose=0, return_dict=True)
+            test, _, _ = engine.score_test(best_model, prepared.config, prepared)
         extra["best"] = {
             "trial_id": best.trial_id,
             "hyperparameters": values,
             "objective": {"name": objective.name,
                           "value": next(r["objective"] for r in rows if r["trial_id"] == best.trial_id)},
             "validation_accuracy": next(r["val_accuracy"] for r in rows if r["trial_id"] == best.trial_id),
-            "test": {k: float(v) for k, v in test.items()},
+            "test": test,
             "command": train_command(command_prefix, values),
         }
     write_results(root, space, rows, extra, objective)

@@ -1,6 +1,7 @@
 """`mc_predict`: Monte Carlo dropout predictions, their entropy and mutual information."""
 
 import itertools
+import math
 import weakref
 
 import keras
@@ -150,7 +151,7 @@ def _as_probabilities(outputs, from_logits):
     return outputs
 
 
-def mc_predict(model, x, num_samples=30, batch_size=256, from_logits=False, return_samples=False):
+def mc_predict(model, x, num_samples=30, batch_size=256, from_logits=False, return_samples=False, progress=False):
     """Monte Carlo dropout prediction: the predictive mean and its uncertainty.
 
     Runs ``num_samples`` stochastic forward passes of `enable_mc` ``(model)``
@@ -200,6 +201,8 @@ def mc_predict(model, x, num_samples=30, batch_size=256, from_logits=False, retu
         from_logits: Bool. If True, the model outputs logits and each sample
             is passed through a softmax before averaging.
         return_samples: Bool. If True, also return every sample.
+        progress: Bool. If True, show a `keras.utils.Progbar` over the
+            forward passes (for a terminal: it redraws its line).
 
     Returns:
         A dict of float64 NumPy arrays: ``mean`` ``(N, C)``, ``entropy``
@@ -232,6 +235,7 @@ def mc_predict(model, x, num_samples=30, batch_size=256, from_logits=False, retu
     batch_size = check_positive_int("batch_size", batch_size)
     from_logits = check_bool("from_logits", from_logits)
     return_samples = check_bool("return_samples", return_samples)
+    progress = check_bool("progress", progress)
     inputs, num_examples = _numpy_inputs(x)
     mc_model = _mc_copy(model)
     stacked = not batch_shared_layers(mc_model)
@@ -239,6 +243,13 @@ def mc_predict(model, x, num_samples=30, batch_size=256, from_logits=False, retu
 
     total = total_entropy = samples = None
     passes = _passes(num_examples, num_samples, batch_size, stacked)
+    bar = None
+    if progress:
+        count = math.ceil(num_examples * num_samples / batch_size)
+        if not stacked:
+            count = num_samples * math.ceil(num_examples / batch_size)
+        bar = keras.utils.Progbar(count, unit_name="pass")
+    done = 0
     # One `predict` call runs several passes: Keras then dispatches them
     # back to back and syncs the model's state once, where a
     # `predict_on_batch` per pass waits for each (1.7x slower on a GPU).
@@ -258,6 +269,9 @@ def mc_predict(model, x, num_samples=30, batch_size=256, from_logits=False, retu
             total_entropy[examples] += np.add.reduceat(entropy(p), first)
             if samples is not None:
                 samples[sample, example] = p
+        done += len(group)
+        if bar is not None:
+            bar.update(done)
 
     mean = total / num_samples
     predictive_entropy = entropy(mean)

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from kerasreg.architectures import DROPOUTS, Regularization
-from kerasreg.architectures.regularization import as_regularization
+from kerasreg.architectures.regularization import as_regularization, kernel_regularizer
 
 
 def test_defaults_are_a_plain_model_with_decoupled_decay():
@@ -27,7 +27,7 @@ def test_defaults_are_a_plain_model_with_decoupled_decay():
         "weight_decay_mode": "decoupled",
     }
     assert not config.in_head and not config.in_blocks
-    assert config.kernel_regularizer() is None
+    assert kernel_regularizer(config) is None
     assert config.decoupled_weight_decay == 5e-4
 
 
@@ -141,9 +141,9 @@ def _valid(**fields):
 def test_weight_decay_modes(mode, optimizer_decay, has_regularizer):
     config = Regularization(weight_decay_mode=mode)
     assert config.decoupled_weight_decay == optimizer_decay
-    assert (config.kernel_regularizer() is not None) == has_regularizer
+    assert (kernel_regularizer(config) is not None) == has_regularizer
     if has_regularizer:  # Keras's L2 takes weight_decay / 2 (see l2_regularizer)
-        assert config.kernel_regularizer().l2 == pytest.approx(2.5e-4)
+        assert kernel_regularizer(config).l2 == pytest.approx(2.5e-4)
 
 
 def test_as_regularization():

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -18,8 +19,14 @@ def compared(tmp_path_factory):
 
 
 def test_every_variant_and_seed_is_a_finished_run(compared):
-    cwd, _, _ = compared
+    cwd, _, first = compared
     root = comparison_root(cwd)
+    # Each run announced, seed-major; from the second on with the ETA of the runs left.
+    headings = re.findall(r"^run (\d) of 4: (\S+) seed (\d)(.*)$", first.stdout, re.MULTILINE)
+    started = [(k, v, s, rest) for k, v, s, rest in headings if not rest.startswith(":")]
+    assert [(k, v, s) for k, v, s, _ in started] == [("1", "low-lr", "0"), ("2", "high-lr", "0"), ("3", "low-lr", "1"),
+                                                      ("4", "high-lr", "1")]  # fmt: skip
+    assert started[0][3] == "" and all(re.fullmatch(r" \(ETA \d.*s\)", rest) for *_, rest in started[1:])
     for variant, rate in (("low-lr", 0.01), ("high-lr", 0.05)):
         for seed in (0, 1):
             run = root / variant / f"seed-{seed}"
@@ -190,4 +197,5 @@ def test_a_run_whose_loss_becomes_nan_is_reported_failed_and_the_rest_finish(tmp
 
     again = run_compare(tmp_path, path)  # the finished run is kept, the failed one is retried
     assert again.returncode == 1
-    assert "fine seed 0: done already" in again.stdout and "[2/2] explode seed 0\n" in again.stdout
+    # No run trained in this process before it: no ETA yet.
+    assert "run 1 of 2: fine seed 0: done already" in again.stdout and "run 2 of 2: explode seed 0\n" in again.stdout

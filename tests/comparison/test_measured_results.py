@@ -1,12 +1,13 @@
 """docs/results: the measured comparison runs belong to the shipped files, and their tables follow from them.
 
-The README's comparison tables are copied from these folders, so a shipped
-file edited without rerunning, a run copied into the wrong folder, or a
-table that does not follow from its runs fails here.
+The comparison tables of docs/results.md are copied from these folders, so
+a shipped file edited without rerunning, a run copied into the wrong
+folder, or a table that does not follow from its runs fails here.
 """
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from kerasreg.config import to_dict
 from kerasreg.recipes.cifar import EXPERIMENT
 
 ROOT = Path(__file__).resolve().parents[2]
-# The command the runs were made with (README, docs/results/README.md).
+# The command the runs were made with (docs/results.md, docs/results/README.md).
 DATA = "../shared/data/cifar10-jpeg.tar.gz"
 FOLDERS = sorted((ROOT / "docs" / "results" / "cifar").glob("compare-*"))
 
@@ -29,6 +30,16 @@ def _shipped_spec(folder):
     found = find_comparison(ROOT / "recipes", folder.name, "cifar-*.toml")
     assert found, f"{folder} matches no comparison file in recipes/"
     return found
+
+
+def _real_data_path(config):
+    """``config`` (a dict) with its data path as a real path: a run records it absolute, or as typed
+    (relative to the repository's root, where the runs were started); both name the same file."""
+    return {**config, "data": {**config["data"], "source": os.path.realpath(ROOT / config["data"]["source"])}}
+
+
+def _identity(identity):
+    return {**identity, "config": _real_data_path(identity["config"])}
 
 
 def _close(a, b):
@@ -54,9 +65,9 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
     # "auto" precision resolves per machine (bfloat16 where the CPU has it):
     # take the measuring machine's choice, so this checks the file, not this CPU.
     precision = recorded["config"]["training"]["mixed_precision"]
-    base = comparison_base(EXPERIMENT, spec, flags={"data.source": DATA, "training.mixed_precision": precision},
-                           origin=str(path), log=lambda *_: None)  # fmt: skip
-    assert recorded == comparison_identity(base, spec), (
+    flags = {"data.source": str(ROOT / DATA), "training.mixed_precision": precision}
+    base = comparison_base(EXPERIMENT, spec, flags=flags, origin=str(path), log=lambda *_: None)
+    assert _identity(recorded) == _identity(comparison_identity(base, spec)), (
         f"{path.name} changed since {folder.name} was measured")
 
     variants = {v.folder: v for v in spec.variants}
@@ -65,14 +76,15 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
         variant = variants[results_path.parent.parent.name]
         seed = int(results_path.parent.name.removeprefix("seed-"))
         results = json.loads(results_path.read_text())
-        expected = json.loads(json.dumps(to_dict(variant_config(base, variant, seed))))
-        assert results["seed"] == seed and results["config"] == expected, results_path
-        assert json.loads((results_path.parent / "config.json").read_text()) == expected, results_path
+        expected = _real_data_path(json.loads(json.dumps(to_dict(variant_config(base, variant, seed)))))
+        assert results["seed"] == seed and _real_data_path(results["config"]) == expected, results_path
+        config = json.loads((results_path.parent / "config.json").read_text())
+        assert _real_data_path(config) == expected, results_path
         runs.setdefault(variant.name, {})[seed] = results
     assert runs, f"{folder} holds no finished run"
 
     table = json.loads((folder / "comparison.json").read_text())
     assert table["comparison"] == spec.name and table["baseline"] == spec.baseline
     assert _close(table["rows"], json.loads(json.dumps(summarize(spec, runs))))
-    # The README's table says which machines its runs (and so its times) come from.
+    # The table says which machines its runs (and so its times) come from.
     assert table["machines"] == json.loads(json.dumps(machine_groups(runs)))

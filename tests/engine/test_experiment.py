@@ -21,15 +21,33 @@ def test_kerasreg_experiment_is_the_public_class():
     assert kerasreg.Experiment is Experiment
 
 
-def test_a_tabular_run_writes_the_run_and_an_inference_model_of_raw_inputs(tmp_path):
+def test_a_tabular_run_writes_the_run_and_an_inference_model_of_raw_inputs(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("KERASREG_PROGRESS", raising=False)
     data = user_models.tabular()
     exp = kerasreg.Experiment(model=user_models.dropout_mlp, data=data, logdir=str(tmp_path), name="tab",
                               loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
     run = exp.train(seed=0, epochs=2, **QUIET)
+    # Not a terminal (captured): one line per epoch after its heading, no progress bar redrawn.
+    out = capsys.readouterr().out
+    assert [line.split(" - ")[0] for line in out.splitlines()] == ["Epoch 1/2", "3/3", "Epoch 2/2", "3/3"]
+    assert "\r" not in out
     names = set(os.listdir(run.run_dir))
-    assert {"config.json", "results.json", "run.json", "model.keras", "inference.keras", "checkpoint"} <= names
+    assert {"config.json", "results.json", "run.json", "model.keras", "inference.keras", "resume"} <= names
+    assert "checkpoint" not in names  # TensorBoard would try to read a folder of that name as a checkpoint file
     assert any(n.startswith("events.out.tfevents") for n in names)
     results = json.loads((tmp_path / "tab" / os.path.basename(run.run_dir) / "results.json").read_text())
+    # The summary names every file the run wrote, and its total time holds the training time.
+    assert set(results["files"]) == {"results", "model", "inference_model", "tensorboard", "resume"}
+    for name in results["files"].values():
+        path = os.path.normpath(os.path.join(run.run_dir, name))
+        assert os.path.exists(path) and path in run.summary, name
+    assert results["total_seconds"] > results["wall_time_seconds"] > 0
+    from kerasreg.engine.training import summary_table
+
+    assert "results.json" not in summary_table(results, files=False)
+    # The results.json of a run made before total times and files were recorded still summarizes.
+    older = summary_table({k: v for k, v in results.items() if k not in ("total_seconds", "files")})
+    assert "training time" in older and "total time" not in older and "results.json" not in older
     assert results["data"]["test"] == 24 and results["data"]["train"] + results["data"]["validation"] == 72
     assert results["objective"]["name"] == "val_accuracy" and results["epochs_run"] == 2
     from kerasreg.version import code_identity

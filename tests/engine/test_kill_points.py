@@ -84,7 +84,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_metrics(tmp_path, point, n, a
     killed.mkdir()
     run_killed(killed, point, n, *args)
     (run_dir,) = run_dirs(killed)
-    state = json.loads((run_dir / "checkpoint" / "state.json").read_text())
+    state = json.loads((run_dir / "resume" / "state.json").read_text())
     assert state["epoch"] == (4 if point == "results" else n)
     assert not (run_dir / "results.json").exists()
     code, output = run_here(killed, "--resume", str(run_dir))
@@ -129,9 +129,11 @@ def test_a_comparison_killed_inside_a_run_finishes_with_the_uninterrupted_table(
     root = killed / "logs" / "cifar" / "compare-killed"
     assert (root / "low-lr" / "seed-0" / "results.json").exists()
     assert not (root / "high-lr" / "seed-0" / "results.json").exists()
+    # As a run written before the folder was called resume/ holds it: the comparison still sees a run to resume.
+    (root / "high-lr" / "seed-0" / "resume").rename(root / "high-lr" / "seed-0" / "checkpoint")
     code, output = run_here(killed, "compare", path)
     assert code == 0, output[-3000:]
-    assert "resuming" in output
+    assert "resuming" in output and not (root / "high-lr" / "seed-0" / "resume").exists()
     assert_same_rows(_rows(killed), _rows(reference))
 
 

@@ -50,7 +50,7 @@ def test_two_workers_train_the_run_one_process_would(tmp_path):
     (run_dir,) = run_dirs(cluster_dir)
     results = json.loads((run_dir / "results.json").read_text())
     assert results["workers"] == 2 and results["replicas_in_sync"] == 2 and results["epochs_run"] == 2
-    assert list(run_dir.glob("train/events.out.tfevents.*")) and (run_dir / "checkpoint" / "state.json").is_file()
+    assert list(run_dir.glob("train/events.out.tfevents.*")) and (run_dir / "resume" / "state.json").is_file()
 
     # The two workers split each global batch: the same steps as one process.
     single = run_cli(*ARGS, cwd=single_dir)

@@ -43,9 +43,9 @@ def test_killed_run_resumes_to_the_same_epochs_and_metrics(tmp_path):
     output = kill_after_first_epoch(killed_dir)
     (run_dir,) = run_dirs(killed_dir)
     assert not (run_dir / "results.json").exists()
-    state = json.loads((run_dir / "checkpoint" / "state.json").read_text())
+    state = json.loads((run_dir / "resume" / "state.json").read_text())
     assert state["epoch"] == 1, output
-    assert not [p.name for p in (run_dir / "checkpoint").iterdir() if p.name.startswith(".tmp-")]
+    assert not [p.name for p in (run_dir / "resume").iterdir() if p.name.startswith(".tmp-")]
 
     resumed = run_cli("--resume", str(run_dir), cwd=killed_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]

@@ -41,7 +41,7 @@ def test_a_run_scores_each_snapshot_and_their_average(tmp_path):
     mean_brier = sum(m["brier"] for m in snapshot["members"]) / 3
     assert snapshot["ensemble"]["nll"] <= mean_nll + 1e-9 and snapshot["ensemble"]["brier"] <= mean_brier + 1e-9
     assert len({round(m["nll"], 6) for m in snapshot["members"]}) == 3  # three different models
-    assert sorted(p.name for p in Path(run_dir, "checkpoint").glob("snapshot-*.npz")) == [
+    assert sorted(p.name for p in Path(run_dir, "resume").glob("snapshot-*.npz")) == [
         "snapshot-0002.npz", "snapshot-0003.npz", "snapshot-0004.npz"]
     assert json.loads(Path(run_dir, "results.json").read_text())["snapshot_ensemble"]["epochs"] == [2, 3, 4]
 

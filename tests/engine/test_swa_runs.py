@@ -1,6 +1,7 @@
 """training.swa_epochs in a run: the averaged weights, the SWA learning rate, resume, and bad configs."""
 
 import json
+import os
 
 import keras
 import numpy as np
@@ -63,10 +64,16 @@ def test_an_interrupted_run_resumes_with_its_average(reference, tmp_path):
     run_dir = str(tmp_path / "run")
     with pytest.raises(KeyboardInterrupt):
         engine.train(config(), EXPERIMENT, run_dir=run_dir, log=lambda *_: None, callbacks=(Interrupt(),))
-    state = json.loads(open(f"{run_dir}/checkpoint/state.json").read())
+    state = json.loads(open(f"{run_dir}/resume/state.json").read())
     assert state["epoch"] == 3 and state["swa"] == "swa-epoch-0003.npz"
+    # Named as in runs written before the folder was called resume/: the run resumes from it, and goes on there.
+    os.rename(f"{run_dir}/resume", f"{run_dir}/checkpoint")
     _, results = engine.train(config(), EXPERIMENT, resume_dir=run_dir, log=lambda *_: None)
+    assert json.loads(open(f"{run_dir}/checkpoint/state.json").read())["epoch"] == 4
+    assert not os.path.exists(f"{run_dir}/resume") and results["files"]["resume"] == "checkpoint"
     assert results["swa"]["snapshots"] == 2
+    # The times go on from the interrupted process's: training is part of the total.
+    assert results["total_seconds"] > results["wall_time_seconds"] > state["train_seconds"]
     for name in ("accuracy", "loss", "nll"):
         assert results["test"][name] == pytest.approx(expected["test"][name], rel=1e-4, abs=1e-5)
 

@@ -67,12 +67,12 @@ def test_every_listed_name_builds():
     "config, message",
     [
         ({"name": "cosine_annealing", "learning_rate": 0.1}, "name='cosine_annealing'"),
-        ({"name": "cosine", "learning_rate": 0.1, "decay_steps": 10, "gamma": 2}, "Unknown argument for schedule 'cosine': gamma"),
-        ({"name": "cosine", "learning_rate": 0.1}, "needs argument `decay_steps` (or `decay_epochs`)"),
+        ({"name": "cosine", "learning_rate": 0.1, "decay_steps": 10, "gamma": 2}, "schedule 'cosine': unknown `gamma` (allowed: alpha, decay_epochs, decay_steps, learning_rate)"),
+        ({"name": "cosine", "learning_rate": 0.1}, "missing `decay_steps` (or `decay_epochs`); e.g. --set schedule.decay_epochs=10"),
         ({"name": "cosine", "learning_rate": 0.1, "decay_steps": 10, "decay_epochs": 1}, "not both"),
-        ({"name": "cosine", "learning_rate": 0.1, "decay_epochs": -1}, "decay_epochs=-1"),
+        ({"name": "cosine", "learning_rate": 0.1, "decay_epochs": -1}, "`decay_epochs` must be a number > 0 (received decay_epochs=-1)"),
         ({"name": "cyclical", "base_learning_rate": 0.1, "max_learning_rate": 0.01, "step_size": 5}, "max_learning_rate=0.01"),
-        ({"name": "warmup_constant", "learning_rate": 0.1}, "needs argument `warmup_steps`"),
+        ({"name": "warmup_constant", "learning_rate": 0.1}, "missing `warmup_steps` (or `warmup_epochs`); e.g. --set schedule.warmup_epochs=1"),
         ({"learning_rate": 0.1}, "Expected a mapping with a 'name' key"),
         ({"name": "warmup_linear", "learning_rate": 0.1, "warmup_fraction": 0.2}, "needs the run's length"),
     ],
@@ -117,7 +117,7 @@ def test_warmup_linear_is_airbenchs_triangle():
 @pytest.mark.parametrize(
     "extra, message",
     [
-        ({"warmup_fraction": 1.0}, "Expected a number in [0, 1). Received: warmup_fraction=1.0"),
+        ({"warmup_fraction": 1.0}, "`warmup_fraction` must be a number in [0, 1) (received warmup_fraction=1.0)"),
         ({"warmup_fraction": 0.2, "warmup_epochs": 1}, "not both"),
     ],
 )
@@ -140,13 +140,59 @@ def test_a_warmup_as_long_as_the_run_is_named_not_the_decay(warmup, epochs):
     assert "--set schedule.warmup_epochs=" in message and "decay_steps" not in message
 
 
+def test_every_missing_and_unknown_argument_is_named_in_one_line_with_set_examples():
+    with pytest.raises(ValueError) as error:
+        create_schedule({"name": "cyclical", "base_learning_rate": 0.01, "gamma2": 1, "mode_": "x"}, steps_per_epoch=10)
+    message = str(error.value)
+    assert "\n" not in message
+    assert message == (
+        "Invalid config for schedule 'cyclical': unknown `gamma2`, `mode_` (allowed: base_learning_rate, gamma, "
+        "max_learning_rate, mode, step_size, step_size_epochs); missing `max_learning_rate`, `step_size` "
+        "(or `step_size_epochs`); e.g. --set schedule.max_learning_rate=0.1 --set schedule.step_size_epochs=2"
+    )
+
+
+def test_every_required_argument_has_a_set_example():
+    from kerasreg.schedules.factory import EXAMPLES, SCHEDULES, WARMUP_ARGUMENTS
+
+    required = {k for _, allowed in SCHEDULES.values() for k, d in allowed.items() if d is None}
+    required |= {k for k, d in WARMUP_ARGUMENTS.items() if d is None}
+    assert required <= set(EXAMPLES)
+    for example in EXAMPLES.values():  # each one is a valid value of its argument
+        key, value = example.split("=")
+        assert float(value) > 0 and key in {*required, *(k.replace("_steps", "") + "_epochs" for k in required)}
+
+
+def test_a_warmup_as_long_as_the_run_and_a_missing_rate_are_named_together():
+    from kerasreg.schedules import with_run_length
+
+    with pytest.raises(ValueError) as error:
+        with_run_length({"name": "warmup_linear", "warmup_epochs": 4, "end_learning_rate": 0.0}, 4)
+    assert str(error.value) == (
+        "Invalid config for schedule 'warmup_linear': warmup_epochs=4 leaves none of the 4-epoch run for linear "
+        "(give a shorter warmup or more epochs); missing `learning_rate`; "
+        "e.g. --set schedule.warmup_epochs=1 --set schedule.learning_rate=0.1"
+    )
+
+
+def test_a_bad_warmup_fraction_is_named_with_the_other_problems_not_as_a_missing_warmup():
+    from kerasreg.schedules import with_run_length
+
+    with pytest.raises(ValueError) as error:
+        with_run_length({"name": "warmup_cosine", "warmup_fraction": 1.5, "alpha": 0.0, "beta": 1}, 10)
+    message = str(error.value)
+    assert "`warmup_fraction` must be a number in [0, 1) (received warmup_fraction=1.5)" in message
+    assert "unknown `beta`" in message and "missing `learning_rate`;" in message
+    assert "warmup_steps` (or" not in message and "decay_steps` (or" not in message
+
+
 def test_the_cli_names_the_warmup_of_a_file_longer_than_the_run(tmp_path):
     from tests import cli_runner
 
     (tmp_path / "long-warmup.toml").write_text('[schedule]\nname = "warmup_cosine"\nlearning_rate = 0.1\nwarmup_epochs = 2\n')
     result = cli_runner.cifar("--preset", "smoke", "--config", "long-warmup.toml", "--epochs", "1", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("python -m kerasreg.recipes.cifar: error: Invalid schedule config: "
-                                     "warmup_epochs=2 leaves none of the 1-epoch run for cosine; give a warmup "
-                                     "shorter than the run (e.g. --set schedule.warmup_epochs=0.25) or more epochs")
+    assert result.stderr.strip() == ("python -m kerasreg.recipes.cifar: error: Invalid config for schedule "
+                                     "'warmup_cosine': warmup_epochs=2 leaves none of the 1-epoch run for cosine "
+                                     "(give a shorter warmup or more epochs); e.g. --set schedule.warmup_epochs=0.25")
     assert not (tmp_path / "logs").exists()

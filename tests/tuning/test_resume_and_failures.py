@@ -109,3 +109,18 @@ def test_a_trial_ended_before_the_kill_is_not_retried_after_reload(tmp_path):
     again.reload()
     _keep_ended_trials_ended(again)
     assert again._retry_queue == [running.trial_id]
+
+
+def test_a_sampled_schedule_the_run_cannot_hold_fails_its_trial_not_the_search(tmp_path):
+    # The smoke run lasts 1 epoch: a 2- or 3-epoch warmup leaves nothing to decay.
+    space = write_space(tmp_path, 'name = "warm"\n\n[hyperparameters."schedule.warmup_epochs"]\n'
+                                  'type = "choice"\nvalues = [2.0, 3.0]\ndefault = 2.0\n')  # fmt: skip
+    from tests import cli_runner
+
+    result = cli_runner.cifar("tune", "--preset", "smoke", "--space", space, "--tuner", "grid", "--max-trials", "2",
+                              "--max-consecutive-failures", "2", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "warmup" in result.stderr.strip().splitlines()[-1]
+    trials = results(tmp_path, "warm")["trials"]
+    assert [t["status"] for t in trials] == ["FAILED", "FAILED"]
+    assert all("config rejected" in t["error"] and "warmup" in t["error"] for t in trials)

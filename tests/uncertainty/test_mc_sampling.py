@@ -192,9 +192,10 @@ def _nested_drop_connect_model():
 @pytest.mark.parametrize(
     "build", [_drop_connect_model, _batch_mask_dropout_model, _nested_drop_connect_model]
 )
-def test_batch_shared_noise_is_sampled_one_pass_per_sample(build, pass_rows):
-    result = mc_predict(build(), _inputs(5), num_samples=8, return_samples=True)
+def test_batch_shared_noise_is_sampled_one_pass_per_sample(build, pass_rows, capsys):
+    result = mc_predict(build(), _inputs(5), num_samples=8, return_samples=True, progress=True)
     assert pass_rows == [5] * 8
+    assert "8/8" in capsys.readouterr().out  # the progress bar counts the passes that ran
     assert (_per_example_spread(result["samples"]) > 1e-3).all()
 
 
@@ -258,6 +259,7 @@ def test_multi_input_model(pass_rows):
         ({"batch_size": "8"}, "batch_size='8'"),
         ({"from_logits": "yes"}, "from_logits='yes'"),
         ({"return_samples": 1}, "return_samples=1"),
+        ({"progress": "yes"}, "progress='yes'"),
         ({"model": "model"}, "model='model'"),
         ({"x": np.zeros((0, 4))}, "x with shapes [(0, 4)]"),
         ({"x": [np.ones((2, 4)), np.ones((3, 4))]}, "x with shapes [(2, 4), (3, 4)]"),

@@ -7,6 +7,7 @@ before its directory is written.
 import contextlib
 import dataclasses
 import math
+import os
 
 import keras
 import numpy as np
@@ -158,6 +159,58 @@ def _sample(x, dataset):
     return sample.astype("float32") if np.issubdtype(sample.dtype, np.floating) else sample
 
 
+def _check_batch_size(config, num_train):
+    batch = config.training.batch_size
+    if batch > num_train:
+        raise ConfigError(f"training.batch_size={batch} is larger than the training split ({num_train} examples); "
+                          f"use at most {num_train}")  # fmt: skip
+
+
+def _memory_bytes():
+    """This machine's physical memory in bytes, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def activation_bytes(model, batch_size):
+    """A lower bound of the memory one training step holds: every layer's output for ``batch_size`` examples, twice.
+
+    The forward pass keeps each layer's output for the backward pass, which
+    makes a gradient of the same size. Nested layers and workspace are not
+    counted, so the true figure is higher. None when a layer's output shape
+    is unknown (a subclassed model before it is called).
+    """
+    values = 0
+    for layer in model.layers:
+        try:
+            shapes = layer.output.shape if not isinstance(layer.output, (list, tuple)) else [o.shape for o in layer.output]
+        except (AttributeError, ValueError):
+            return None
+        for shape in shapes if isinstance(shapes, list) else [shapes]:
+            if any(d is None for d in shape[1:]):
+                return None
+            values += math.prod(shape[1:])
+    itemsize = np.dtype(keras.config.dtype_policy().compute_dtype).itemsize
+    return 2 * values * itemsize * batch_size
+
+
+def _check_memory(model, config):
+    """A batch whose activations alone exceed this machine's memory: an error now, not a crash mid-epoch."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return  # device memory: caught when allocation fails
+    needed, available = activation_bytes(model, config.training.batch_size), _memory_bytes()
+    if needed is None or available is None or needed <= available:
+        return
+    per_example = needed / config.training.batch_size
+    fits = max(1, int(available / per_example))
+    raise ConfigError(f"training.batch_size={config.training.batch_size} needs at least {needed / 2**30:.0f} GiB for "
+                      f"activations, more than this machine's {available / 2**30:.0f} GiB; use at most about {fits}")  # fmt: skip
+
+
 def _set_precision(config):
     # Always set: a policy left over from an earlier run in this process must not leak in.
     policy = config.training.mixed_precision
@@ -184,6 +237,7 @@ def prepare(config, task, first_epoch=0, check_noops=True):
     snapshot_epochs(config)  # its schedule checks, before anything is written
     keras.utils.set_random_seed(config.training.seed)  # the checks built models: start the run's draws afresh
     x_train, y_train, x_val, y_val = training_arrays(config, dataset)
+    _check_batch_size(config, len(x_train))
     train, validation, test, batch_norm_data = _pipelines(config, dataset, x_train, y_train, x_val, y_val,
                                                           first_epoch)  # fmt: skip
     steps_per_epoch = math.ceil(len(x_train) / config.training.batch_size)
@@ -194,6 +248,7 @@ def prepare(config, task, first_epoch=0, check_noops=True):
     # Variables (model, optimizer, metrics) live under the strategy's scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = task.build_model(config, dataset)
+        _check_memory(model, config)
         if task.registry:
             if config.model.identity_init:
                 identity_initialize(model)

@@ -1,0 +1,256 @@
+"""The measured-results page says what its evidence says, and no other page holds measured tables.
+
+``docs/results.md`` has two parts. Above its "Earlier measurements"
+heading, each table is a comparison typed in by hand from a
+``docs/results/cifar/compare-<name>/comparison.json``. This reads every
+number back out of the page and checks it against those files, to the
+digits printed, matching rows by the variant name each row starts with (so
+swapped numbers fail, in any row order), and checks the line under each
+table that says which code made its runs. Below that heading, the earlier
+measurements have no kept evidence; each of their tables is listed here by
+its header (``EARLIER``), so a table added there is a deliberate choice.
+
+README.md and the documentation's other pages may hold only the reference
+tables listed in ``REFERENCE`` (API, config and command-line tables), never
+measurements. The headline figure, in README.md and on the results page, is
+the mean of the kept cpu-preset runs.
+"""
+
+import collections
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kerasreg.comparison import collect_runs
+from kerasreg.comparison.spec import find_comparison
+from kerasreg.comparison.table import code_groups, code_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_PATH = ROOT / "docs" / "results.md"
+PAGE = PAGE_PATH.read_text()
+README = (ROOT / "README.md").read_text()
+RESULTS = ROOT / "docs" / "results" / "cifar"
+EARLIER_HEADING = "## Earlier measurements"
+HEADER = "| variant | seeds | test acc % (± 95% CI) |"
+# The earlier measurements' tables, by header, as often as each occurs.
+EARLIER = [
+    "| variant | seeds | test acc % (± 95% CI) | Δ vs baseline, pts [95% CI] | p (paired t) | gap acc | gap loss "
+    "| NLL | Brier | ECE | epochs | time s |",
+    "| seed | wall time | test accuracy | val accuracy | train images/s | FLOP/s vs the fp32 peak (192 GFLOP/s) "
+    "| epochs |",
+    "| step | test accuracy | change | val accuracy |",
+    "| trick switched off | how | epochs | wall time | test accuracy | change |",
+    "| seed | wall time | test accuracy | val accuracy | train images/s | FLOP/s vs the fp32 peak (192 GFLOP/s) "
+    "| epochs |",
+    "| epochs | wall time | test accuracy |",
+    "| trick switched off | how | epochs | wall time | test accuracy | change |",
+    "| kind | share | the largest |",
+    "| mixed precision, activation | epoch time | speed-up |",
+    "| layer | where | TensorFlow ms/step | TF ratio | JAX ms/step | JAX ratio | target |",
+    "| layer | ms/step | ratio |",
+    "| machine | images | loop | `mc_predict` | loop / `mc_predict` |",
+]
+# Tables that list what kerasreg has (API, config keys, flags), not measurements.
+REFERENCE = {
+    "| | what | guide |",
+    "| layer | what it does | paper |",
+    "| schedule | what it does | paper |",
+    "| section | what it holds | keys |",
+    "| file | what it holds |",
+    "| command | what it does |",
+    "| flag | default | what it does |",
+    "| exit code | meaning |",
+}
+# The evidence folders' own notes and generated tables (docs/results/...) are
+# not pages of the guide, and the API reference is generated from docstrings.
+GUIDE_PAGES = [ROOT / "README.md"] + sorted(
+    path for path in (ROOT / "docs").rglob("*.md")
+    if path != PAGE_PATH and not path.relative_to(ROOT / "docs").parts[0] in ("results", "api"))  # fmt: skip
+# p-values below 0.001 print in scientific notation (7.9e-05).
+NUMBER = re.compile(r"[+−-]?\d+(?:\.\d+)?(?:e[+−-]?\d+)?")
+LABEL = re.compile(r"^`([^`]+)` — \S")
+
+
+def _table_starts(lines):
+    """Indexes of the header lines of the Markdown tables in ``lines`` (indented ones too)."""
+    return [i for i in range(len(lines) - 1)
+            if lines[i].lstrip().startswith("|") and re.match(r"\s*\|\s*:?-", lines[i + 1])]  # fmt: skip
+
+
+def _split_page():
+    assert PAGE.count(f"\n{EARLIER_HEADING}\n") == 1, f"docs/results.md needs one {EARLIER_HEADING!r} heading"
+    checked, earlier = PAGE.split(f"\n{EARLIER_HEADING}\n")
+    return checked.splitlines(), earlier.splitlines()
+
+
+def _tables():
+    """(comparison name, header cells, body rows, text under the table) for each checked table, in page order."""
+    lines, _ = _split_page()
+    found = []
+    for i in _table_starts(lines):
+        line = lines[i]
+        assert line.startswith(HEADER), f"docs/results.md line {i + 1}: a table above {EARLIER_HEADING!r} " \
+                                        f"that is not a checked comparison: {line}"  # fmt: skip
+        # The table's command line is in its section: the text since the last heading.
+        start = max(j for j in range(i) if lines[j].startswith("#"))
+        names = set(re.findall(r"recipes/cifar-([\w-]+)\.toml --data", "\n".join(lines[start:i])))
+        assert len(names) == 1, f"docs/results.md line {i + 1}: the section must name one " \
+                                f"`compare recipes/cifar-<name>.toml --data ...` command; found {sorted(names)}"  # fmt: skip
+        header = [cell.strip() for cell in line.strip("|").split("|")]
+        body = []
+        end = i + 2
+        for row in lines[i + 2:]:
+            if not row.startswith("|"):
+                break
+            body.append([cell.strip() for cell in row.strip("|").split("|")])
+            end += 1
+        after = "\n".join(lines[end + 1:end + 12])
+        found.append((names.pop(), header, body, after))
+    return found
+
+
+TABLES = _tables()
+
+
+def _numbers(cell):
+    return [float(n.replace("−", "-")) for n in NUMBER.findall(cell)]
+
+
+def _decimals(cell):
+    """The decimal places each printed number is exact to (7.9e-05: 6)."""
+    places = []
+    for n in NUMBER.findall(cell):
+        mantissa, _, exponent = n.replace("−", "-").partition("e")
+        decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+        places.append(decimals - int(exponent or 0))
+    return places
+
+
+def _matches(cell, values):
+    """Whether the numbers printed in ``cell`` are ``values`` rounded to the digits shown."""
+    printed = _numbers(cell)
+    if len(printed) != len(values):
+        return False
+    for shown, digits, value in zip(printed, _decimals(cell), values):
+        if abs(shown - value) > 0.5 * 10 ** -digits + 1e-12:
+            return False
+    return True
+
+
+def test_the_results_page_has_checked_comparisons():
+    assert len(TABLES) >= 3
+
+
+def test_every_earlier_table_is_listed():
+    _, earlier = _split_page()
+    headers = [earlier[i].strip() for i in _table_starts(earlier)]
+    assert collections.Counter(headers) == collections.Counter(EARLIER), (
+        "docs/results.md: the tables under 'Earlier measurements' differ from EARLIER in this test")
+
+
+@pytest.mark.parametrize("path", GUIDE_PAGES, ids=[str(p.relative_to(ROOT)) for p in GUIDE_PAGES])
+def test_other_pages_hold_reference_tables_only(path):
+    lines = path.read_text().splitlines()
+    unchecked = [lines[i].strip() for i in _table_starts(lines) if lines[i].strip() not in REFERENCE]
+    assert not unchecked, (f"{path.relative_to(ROOT)}: tables that are neither listed reference tables nor on "
+                           f"docs/results.md, where measurements are checked: {unchecked}")  # fmt: skip
+
+
+def test_the_results_page_has_a_measured_table_for_every_shipped_comparison():
+    # A comparison file is one with variants; each has a measured table, or
+    # its variants are rows of a measured table the page points to.
+    shipped = {path.stem.removeprefix("cifar-") for path in (ROOT / "recipes").glob("cifar-*.toml")
+               if re.search(r"^\[variants", path.read_text(), re.MULTILINE)}
+    names = [name for name, _, _, _ in TABLES]
+    checked, _ = _split_page()
+    covered_elsewhere = {name for name in shipped - set(names) if f"`cifar-{name}.toml` asks" in "\n".join(checked)}
+    assert len(shipped) >= 4 and sorted(names) == sorted(shipped - covered_elsewhere), (names, shipped)
+    for name in names:
+        assert (RESULTS / f"compare-{name}" / "comparison.json").exists(), name
+
+
+def _rows_by_label(name, body):
+    by_label = {}
+    for cells in body:
+        match = LABEL.match(cells[0])
+        assert match, f"{name}: row {cells[0]!r} does not start with its `variant` name"
+        assert match.group(1) not in by_label, f"{name}: variant {match.group(1)!r} twice"
+        by_label[match.group(1)] = cells
+    return by_label
+
+
+@pytest.mark.parametrize("name,header,body,after", TABLES, ids=[t[0] for t in TABLES])
+def test_results_table_follows_from_its_evidence(name, header, body, after):
+    evidence = json.loads((RESULTS / f"compare-{name}" / "comparison.json").read_text())
+    rows = evidence["rows"]
+    by_label = _rows_by_label(name, body)
+    assert sorted(by_label) == sorted(row["variant"] for row in rows), name
+    column = {title.split(" ")[0]: i for i, title in enumerate(header)}
+    for row in rows:
+        cells = by_label[row["variant"]]
+        where = f"{name}, row {row['variant']!r}"
+        assert int(cells[column["seeds"]]) == len(row["seeds"]), where
+        accuracy = row["test_accuracy"]
+        half_width = (accuracy["high"] - accuracy["low"]) / 2
+        assert _matches(cells[column["test"]], [100 * accuracy["mean"], 100 * half_width]), where
+        delta = cells[column["Δ"]]
+        if row["baseline"]:
+            assert delta == "baseline" and cells[column["p"]] == "", where
+        else:
+            d = row["difference"]
+            assert _matches(delta, [100 * d["mean"], 100 * d["low"], 100 * d["high"]]), where
+            assert _matches(cells[column["p"]], [d["p_value"]]), where
+        for title, key in [("gap acc", "gap_accuracy"), ("gap loss", "gap_loss"), ("NLL", "test_nll"),
+                           ("Brier", "test_brier"), ("ECE", "test_ece")]:
+            assert _matches(cells[header.index(title)], [row[key]["mean"]]), f"{where}: {title}"
+        assert _matches(cells[column["epochs"]], [row["epochs"]["mean"]]), f"{where}: epochs"
+        if "time" in column:
+            assert _matches(cells[column["time"]], [row["wall_seconds"]["mean"]]), f"{where}: time s"
+
+
+@pytest.mark.parametrize("name,header,body,after", TABLES, ids=[t[0] for t in TABLES])
+def test_results_table_says_which_code_made_its_runs(name, header, body, after):
+    folder = RESULTS / f"compare-{name}"
+    _, spec = find_comparison(ROOT / "recipes", folder.name, "cifar-*.toml")
+    runs = collect_runs(folder, spec)
+    groups = code_groups(runs)
+    assert json.loads((folder / "comparison.json").read_text())["code"] == json.loads(json.dumps(groups)), name
+    # One code version, or a table that lists each one ("Mixed code: ...").
+    assert after.startswith(code_markdown(groups, runs).rstrip("\n")), (
+        f"{name}: the line under the table must say which code made its runs: {code_markdown(groups, runs)!r}")
+
+
+def _swap_first_two_labels(body):
+    swapped = [list(cells) for cells in body]
+    swapped[0][0], swapped[1][0] = swapped[1][0], swapped[0][0]
+    return swapped
+
+
+def test_swapped_row_labels_are_caught():
+    name, header, body, after = TABLES[0]
+    with pytest.raises(AssertionError):
+        test_results_table_follows_from_its_evidence(name, header, _swap_first_two_labels(body), after)
+
+
+def _headline_runs():
+    folder = RESULTS / "compare-dropout-ablation" / "dropout=none,batch_norm=true"
+    return [json.loads((folder / f"seed-{seed}" / "results.json").read_text()) for seed in (0, 1, 2)]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/results.md"])
+def test_headline_figure_is_the_mean_of_the_kept_cpu_preset_runs(page):
+    # These runs belong to the shipped comparison file (test_measured_results);
+    # its baseline is the cpu preset unchanged.
+    text = " ".join((ROOT / page).read_text().split())  # line breaks as spaces
+    _, spec = find_comparison(ROOT / "recipes", "compare-dropout-ablation", "cifar-*.toml")
+    assert spec.baseline == "dropout=none,batch_norm=true"
+    runs = _headline_runs()
+    accuracies = [100 * r["test"]["accuracy"] for r in runs]
+    assert f"**{sum(accuracies) / 3:.2f} % test accuracy**" in text
+    assert "mean of seeds 0, 1, 2 (" + ", ".join(f"{a:.2f} %" for a in accuracies) + ")" in text
+    seconds = [f"{run['wall_time_seconds']:,.0f} s" for run in runs]
+    assert f"{seconds[0]} for seed 0 on a 2-core AMD EPYC" in text and runs[0]["machine"]["cpu"] == "AMD EPYC"
+    assert f"{seconds[1]} and {seconds[2][:-2]} s for seeds 1 and 2 on a 2-core Intel Xeon with AMX" in text
+    assert all("amx_bf16" in run["machine"]["cpu_bfloat16"] for run in runs[1:])
