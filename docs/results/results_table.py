@@ -1,13 +1,13 @@
-"""Prints a comparison's table in the README's format, from its ``comparison.json``.
+"""Prints a comparison's table in the format of docs/results.md, from its ``comparison.json``.
 
-The README rounds as this prints (accuracy and differences in points to two
+docs/results.md rounds as this prints (accuracy and differences in points to two
 decimals, p to two significant figures, the rest to three decimals, epochs
-and seconds to whole numbers); ``tests/comparison/test_readme_tables.py``
-reads the README's tables back against the same files. Variant names come
+and seconds to whole numbers); ``tests/comparison/test_results_tables.py``
+reads that page's tables back against the same files. Variant names come
 out as the comparison file spells them: give them plainer labels by hand.
 Run from the repository root:
 
-    python docs/results/readme_table.py schedules [--time]
+    python docs/results/results_table.py schedules [--time]
 
 ``--time`` adds the mean wall time, for comparisons whose runs all ran on
 one machine (``comparison.md`` ends with which runs ran where).
