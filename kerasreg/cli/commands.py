@@ -203,13 +203,13 @@ def _flags(args):
 def resolve_args(experiment, args, log=print, derive_schedule=True, derived=True):
     """The config of this command line: the experiment's defaults, ``--preset``, ``--config``, ``--set``, flags.
 
-    ``derived=False``: without the values derived from the machine and the
-    run length (no TensorFlow needed): what the first, checking step uses.
+    ``derived=False``: ``mixed_precision = "auto"`` is left unresolved, so no
+    TensorFlow is needed: what the first, checking step uses.
     """
     from kerasreg.engine.resolution import resolve_config
 
     return resolve_config(experiment, preset=args.preset, config_file=args.config, overrides=args.overrides,
-                          flags=_flags(args), log=log, derive_schedule=derive_schedule and derived,
+                          flags=_flags(args), log=log, derive_schedule=derive_schedule,
                           resolve_precision=derived)  # fmt: skip
 
 
@@ -253,7 +253,8 @@ class _Command:
         args = self.args
         name = args.command
         if name in ("train", "find-lr", "tune") and not getattr(args, "resume", None):
-            config = resolve_args(self.experiment, args, log=_quiet, derived=False)
+            # A search gives each trial's schedule its length after the trial's own values.
+            config = resolve_args(self.experiment, args, log=_quiet, derive_schedule=name != "tune", derived=False)
             _check_data_path(config.data.source, "--data" if args.data else "data.source")
             if name == "tune":
                 from kerasreg.tuning.space import load_space
@@ -591,7 +592,6 @@ def main(experiment=None, argv=None, prog=None):
         command = _Command(experiment, prog, args, generic)
         command.check()
         if getattr(args, "print_config", False):
-            startup.import_tensorflow_quietly()  # the schedule's run length and "auto" precision need it
             return command.print_config()
         startup.load_library()
         return command.run()

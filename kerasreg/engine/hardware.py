@@ -59,6 +59,8 @@ def describe_machine(record):
 
 def _gpu_details():
     """``(device, details)`` of every GPU TensorFlow sees (details: TensorFlow's dict, maybe empty)."""
+    if not gpu_driver_present():
+        return []  # TensorFlow could see none: not loaded to ask
     import tensorflow as tf
 
     return [(gpu, tf.config.experimental.get_device_details(gpu)) for gpu in tf.config.list_physical_devices("GPU")]

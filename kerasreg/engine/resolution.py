@@ -16,6 +16,7 @@ Which preset a run starts from:
 import os
 
 from kerasreg.config import ConfigError, read_toml, resolve, with_values
+from kerasreg.config.schedule_arguments import check_schedule, with_run_length
 from kerasreg.engine.hardware import gpu_driver_present, resolve_auto_precision
 
 
@@ -60,11 +61,11 @@ def resolve_config(task, *, preset=None, config_file=None, overrides=(), values=
         overrides: ``"section.key=value"`` strings (TOML values).
         values: ``{"section.key": value}`` set after the overrides.
         flags: ``{"section.key": value}`` set last; None values are skipped.
-        derive_schedule: Give the schedule its run length (a search sets it
-            per trial instead, after the trial's own values).
+        derive_schedule: Give the schedule its run length and check it (a
+            search does so per trial instead, after the trial's own values).
         resolve_precision: Replace ``mixed_precision = "auto"`` by this
-            machine's choice. With both False, resolution loads no
-            TensorFlow (the command line's first, checking step).
+            machine's choice. False: resolution loads no TensorFlow (the
+            command line's first, checking step).
 
     Raises:
         ConfigError: one line naming the bad preset, file, key or value.
@@ -102,10 +103,9 @@ def resolve_config(task, *, preset=None, config_file=None, overrides=(), values=
     # Derived values belong in the recorded config: the schedule spans the
     # run, and "auto" precision is what this machine chose.
     if derive_schedule:
-        from kerasreg.schedules import with_run_length
-
         try:
             config.schedule = with_run_length(config.schedule, config.training.epochs)
+            check_schedule(config.schedule)
         except ValueError as error:
             raise ConfigError(str(error).splitlines()[0]) from None
     if resolve_precision:

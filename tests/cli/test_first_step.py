@@ -36,6 +36,9 @@ def _imported(stderr):
         (["--resume", "not_a_run"], 2, "not a kerasreg run directory"),
         (["evaluate", "not_a_run"], 2, "not a kerasreg run directory"),
         (["compare", "missing.toml"], 2, "missing.toml"),
+        (["--set", "schedule.name=cosine_annealing"], 2, "name='cosine_annealing'"),
+        (["--preset", "smoke", "--set", "schedule.warmup_epochs=5"], 2, "warmup_epochs=5 leaves none of the 1-epoch run"),
+        (["--preset", "cpu", "--print-config"], 0, "[training]"),
     ],
 )
 def test_help_and_bad_input_answer_without_loading_tensorflow(tmp_path, args, code, text):
