@@ -598,6 +598,14 @@ def main(experiment=None, argv=None, prog=None):
     except KeyboardInterrupt as error:
         print(f"{prog}: interrupted{_carry_on_hint(args, error)}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``--help | head``): nothing more to print, and no
+        # traceback when Python flushes stdout at exit (the Python docs' recipe).
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            pass  # stdout is not a file (captured)
+        return 1
     except Exception as error:
         failure = _failure(error)
         if failure is None:

@@ -114,3 +114,17 @@ def test_activation_bytes_counts_every_layer_output_twice():
     model = keras.Model(inputs, keras.layers.Dense(2)(hidden))
     # Input 4 + Dense 8 + Dense 2 values per example, float32, forward and gradient.
     assert activation_bytes(model, 10) == (4 + 8 + 2) * 4 * 2 * 10
+
+
+def test_help_into_a_closed_pipe_ends_without_a_traceback(tmp_path):
+    # `--help | head -0`: the reader is gone before the help is written.
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(cli_runner.ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "kerasreg.recipes.cifar", "--help"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)  # fmt: skip
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
