@@ -32,6 +32,11 @@ def _non_negative(name, value):
     return value
 
 
+# The data sources known by name (`kerasreg.data.load_dataset`): the
+# `keras.datasets` ones and the synthetic set; every other source is a path.
+DATA_SOURCE_NAMES = ("cifar10", "fashion_mnist", "synthetic")
+
+
 @dataclass
 class DataConfig:
     """Where the data comes from and how it is split and (images only) augmented."""

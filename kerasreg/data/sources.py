@@ -3,13 +3,14 @@
 import os
 from pathlib import Path
 
+from kerasreg.config.sections import DATA_SOURCE_NAMES
 from kerasreg.data import cache, cifar_batches, image_folder, keras_datasets, npz, synthetic
 from kerasreg.data.dataset import Dataset
 from kerasreg.data.errors import DataError
 from kerasreg.data.file_tree import ARCHIVE_SUFFIXES, FileTree, is_archive
 from kerasreg.validation import check_choice
 
-SOURCE_NAMES = (*keras_datasets.KERAS_DATASETS, "synthetic")
+SOURCE_NAMES = DATA_SOURCE_NAMES
 
 _FOLDER_LAYOUTS = (
     "a cifar-10-batches-py folder (data_batch_1..5, test_batch) "

@@ -17,6 +17,7 @@ import os
 
 from kerasreg.config import ConfigError, read_toml, resolve, with_values
 from kerasreg.config.schedule_arguments import check_schedule, with_run_length
+from kerasreg.config.sections import DATA_SOURCE_NAMES
 from kerasreg.engine.hardware import gpu_driver_present, resolve_auto_precision
 
 
@@ -141,8 +142,4 @@ def absolute_source(source):
     path = os.path.expanduser(source)
     if not os.path.exists(path):
         return source
-    # Only for an existing path: the data package loads TensorFlow, which a
-    # command line does not import before its config is resolved.
-    from kerasreg.data import SOURCE_NAMES
-
-    return source if source in SOURCE_NAMES else os.path.abspath(path)
+    return source if source in DATA_SOURCE_NAMES else os.path.abspath(path)

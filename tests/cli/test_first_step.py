@@ -39,11 +39,14 @@ def _imported(stderr):
         (["--set", "schedule.name=cosine_annealing"], 2, "name='cosine_annealing'"),
         (["--preset", "smoke", "--set", "schedule.warmup_epochs=5"], 2, "warmup_epochs=5 leaves none of the 1-epoch run"),
         (["--preset", "cpu", "--print-config"], 0, "[training]"),
+        # An existing data path is recorded absolute, without loading the data package.
+        (["--data", "data.npz", "--set", "schedule.name=bogus"], 2, "name='bogus'"),
     ],
 )
 def test_help_and_bad_input_answer_without_loading_tensorflow(tmp_path, args, code, text):
     # A real `python -m` process: only a fresh interpreter shows what was imported.
     (tmp_path / "not_a_run").mkdir()
+    (tmp_path / "data.npz").write_bytes(b"")
     result = cli_runner.subprocess_run("-X", "importtime", "-m", "kerasreg.recipes.cifar", *args, cwd=tmp_path)
     modules, stderr = _imported(result.stderr)
     assert result.returncode == code, (result.stdout[-2000:], stderr)

@@ -312,3 +312,11 @@ def test_download_failure_says_how_to_pass_data(monkeypatch):
 def test_invalid_builtin():
     with pytest.raises(ValueError, match="Invalid value received for argument `builtin`"):
         load_dataset(None, builtin="mnist")
+
+
+def test_the_source_names_a_config_knows_are_the_ones_load_dataset_reads():
+    # The config keeps its own list (it is checked before TensorFlow loads): it must not drift.
+    from kerasreg.config.sections import DATA_SOURCE_NAMES
+    from kerasreg.data.keras_datasets import KERAS_DATASETS
+
+    assert set(DATA_SOURCE_NAMES) == {*KERAS_DATASETS, "synthetic"}
