@@ -1,25 +1,38 @@
 """kerasreg.uncertainty: calibration metrics, reliability diagrams and MC-dropout prediction.
 
 The metrics are NumPy functions of predicted class probabilities ``(N, C)``
-and labels; `mc_predict` draws Monte Carlo dropout samples from a model
+and labels: NLL, Brier score, ECE (equal-width, adaptive equal-mass and
+classwise), AURC of selective classification, bootstrap intervals over
+test examples, and out-of-distribution detection scores; `mc_predict` draws Monte Carlo dropout samples from a model
 (`kerasreg.layers.enable_mc`) and returns their mean, entropy and mutual
 information.
 """
 
+from kerasreg.uncertainty.bootstrap import bootstrap_interval
 from kerasreg.uncertainty.calibration import (
+    adaptive_calibration_error,
     brier_score,
+    classwise_calibration_error,
     expected_calibration_error,
     negative_log_likelihood,
     reliability_bins,
 )
 from kerasreg.uncertainty.mc_sampling import mc_predict
+from kerasreg.uncertainty.ood import ood_detection
 from kerasreg.uncertainty.reliability import plot_reliability_diagram
+from kerasreg.uncertainty.selective import area_under_risk_coverage, risk_coverage
 
 __all__ = [
+    "adaptive_calibration_error",
+    "area_under_risk_coverage",
+    "bootstrap_interval",
     "brier_score",
+    "classwise_calibration_error",
     "expected_calibration_error",
     "mc_predict",
     "negative_log_likelihood",
+    "ood_detection",
     "plot_reliability_diagram",
     "reliability_bins",
+    "risk_coverage",
 ]

@@ -1,4 +1,4 @@
-"""Calibration metrics of predicted class probabilities: NLL, Brier score, ECE.
+"""Calibration metrics of predicted class probabilities: NLL, Brier score, ECE and its variants.
 
 Plain NumPy functions of ``probabilities`` (``(N, C)``, rows summing to 1)
 and ``labels`` (``(N,)`` integer classes, or ``(N, C)`` one-hot rows). They
@@ -236,3 +236,91 @@ def ece_of_bins(bins):
     weights = bins["count"][filled] / bins["count"].sum()
     gaps = np.abs(bins["accuracy"][filled] - bins["confidence"][filled])
     return float(np.sum(weights * gaps))
+
+
+def adaptive_calibration_error(probabilities, labels, num_bins=15):
+    """Adaptive (equal-mass) ECE: the ECE over bins that each hold the same number of predictions.
+
+    The predictions are sorted by confidence (max probability) and split
+    into ``num_bins`` consecutive groups of equal size (the first groups one
+    larger when ``N`` does not divide); each group weighs ``n_b / N``. Equal
+    width bins leave most bins nearly empty when a network is confident;
+    equal-mass bins spread the estimate over the predictions there are
+    (Nixon et al. 2019).
+
+    Args:
+        probabilities: Array ``(N, C)`` of class probabilities; each row
+            non-negative and summing to 1 (within 1e-3).
+        labels: ``(N,)`` (or ``(N, 1)``) integer classes in ``[0, C)``, or
+            ``(N, C)`` one-hot rows.
+        num_bins: Integer >= 1; at most ``N`` bins are used.
+
+    Returns:
+        The adaptive ECE, a Python float.
+
+    Example:
+
+    >>> from kerasreg.uncertainty import adaptive_calibration_error
+    >>> p = [[0.9, 0.1], [0.8, 0.2], [0.4, 0.6], [0.3, 0.7]]
+    >>> round(adaptive_calibration_error(p, [0, 1, 1, 0], num_bins=2), 4)
+    0.25
+
+    Reference:
+        Nixon, Dusenberry, Zhang, Jerfel & Tran, "Measuring Calibration in
+        Deep Learning", CVPR Workshops 2019.
+    """
+    p, y = _checked(probabilities, labels)
+    num_bins = check_positive_int("num_bins", num_bins)
+    confidence = p.max(axis=1)
+    correct = (p.argmax(axis=1) == y).astype("float64")
+    order = np.argsort(confidence, kind="stable")
+    total = 0.0
+    for group in np.array_split(order, min(num_bins, len(order))):
+        total += len(group) * abs(correct[group].mean() - confidence[group].mean())
+    return float(total / len(order))
+
+
+def classwise_calibration_error(probabilities, labels, num_bins=15):
+    """Classwise ECE: the mean over classes of the binned gap between each class's probability and frequency.
+
+    For class ``c``, every example's ``p[:, c]`` goes into equal-width bins
+    (as `reliability_bins` bins confidences); a bin's gap is
+    ``|frequency of class c - mean p[:, c]|`` over its examples, weighted by
+    ``n_b / N``. The mean over the ``C`` classes is returned (Kull et al.
+    2019). Unlike the ECE it also scores the probabilities of the classes
+    that were not predicted.
+
+    Args:
+        probabilities: Array ``(N, C)`` of class probabilities; each row
+            non-negative and summing to 1 (within 1e-3).
+        labels: ``(N,)`` (or ``(N, 1)``) integer classes in ``[0, C)``, or
+            ``(N, C)`` one-hot rows.
+        num_bins: Integer >= 1, the number of bins over [0, 1].
+
+    Returns:
+        The classwise ECE, a Python float.
+
+    Example:
+
+    >>> from kerasreg.uncertainty import classwise_calibration_error
+    >>> round(classwise_calibration_error([[0.9, 0.1], [0.2, 0.8]], [0, 0], num_bins=2), 4)
+    0.45
+
+    Reference:
+        Kull, Perello-Nieto, Kängsepp, Silva Filho, Song & Flach, "Beyond
+        temperature scaling: Obtaining well-calibrated multiclass
+        probabilities with Dirichlet calibration", NeurIPS 2019.
+    """
+    p, y = _checked(probabilities, labels)
+    num_bins = check_positive_int("num_bins", num_bins)
+    edges = np.arange(num_bins + 1) / num_bins
+    errors = []
+    for c in range(p.shape[1]):
+        scores = p[:, c]
+        hits = (y == c).astype("float64")
+        index = np.clip(np.searchsorted(edges, scores, side="left") - 1, 0, num_bins - 1)
+        # (n_b / N) * |mean hits - mean scores| is |sum hits - sum scores| / N.
+        gaps = np.abs(np.bincount(index, hits, num_bins) - np.bincount(index, scores, num_bins))
+        errors.append(gaps.sum() / len(y))
+    return float(np.mean(errors))
+
