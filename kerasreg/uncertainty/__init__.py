@@ -3,7 +3,8 @@
 The metrics are NumPy functions of predicted class probabilities ``(N, C)``
 and labels: NLL, Brier score, ECE (equal-width, adaptive equal-mass and
 classwise), AURC of selective classification, bootstrap intervals over
-test examples, and out-of-distribution detection scores; `mc_predict` draws Monte Carlo dropout samples from a model
+test examples, out-of-distribution detection scores, and temperature
+scaling (`fit_temperature`); `mc_predict` draws Monte Carlo dropout samples from a model
 (`kerasreg.layers.enable_mc`) and returns their mean, entropy and mutual
 information.
 """
@@ -21,6 +22,7 @@ from kerasreg.uncertainty.mc_sampling import mc_predict
 from kerasreg.uncertainty.ood import ood_detection
 from kerasreg.uncertainty.reliability import plot_reliability_diagram
 from kerasreg.uncertainty.selective import area_under_risk_coverage, risk_coverage
+from kerasreg.uncertainty.temperature import fit_temperature, scaled_probabilities
 
 __all__ = [
     "adaptive_calibration_error",
@@ -29,10 +31,12 @@ __all__ = [
     "brier_score",
     "classwise_calibration_error",
     "expected_calibration_error",
+    "fit_temperature",
     "mc_predict",
     "negative_log_likelihood",
     "ood_detection",
     "plot_reliability_diagram",
     "reliability_bins",
     "risk_coverage",
+    "scaled_probabilities",
 ]

@@ -1,11 +1,12 @@
-"""Adaptive and classwise ECE, AURC, OOD detection scores and bootstrap intervals, against hand counts and
-independent references (scikit-learn, SciPy)."""
+"""Adaptive and classwise ECE, AURC, OOD detection scores, bootstrap intervals and temperature scaling,
+against hand counts and independent references (scikit-learn, SciPy, a brute-force grid)."""
 
 import numpy as np
 import pytest
 
 from kerasreg.uncertainty import (
     adaptive_calibration_error,
+    expected_calibration_error,
     area_under_risk_coverage,
     bootstrap_interval,
     classwise_calibration_error,
@@ -110,3 +111,33 @@ def test_bootstrap_interval_agrees_with_scipy_and_is_seeded():
 def test_invalid_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
+    from kerasreg.uncertainty import fit_temperature, scaled_probabilities
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0.0, 3.0, (20000, 5))
+    # Labels drawn from softmax(logits / 2): the logits are twice as sharp as the truth.
+    truth = scaled_probabilities(logits, 2.0)
+    labels = (truth.cumsum(axis=1) < rng.random((20000, 1))).sum(axis=1)
+    fitted = fit_temperature(logits, labels)
+    assert fitted == pytest.approx(2.0, abs=0.06)
+    # An independent check of the optimum: a brute-force grid of the NLL.
+    from kerasreg.uncertainty import negative_log_likelihood
+
+    grid = np.linspace(1.5, 2.5, 201)
+    best = grid[np.argmin([negative_log_likelihood(scaled_probabilities(logits, t), labels) for t in grid])]
+    assert fitted == pytest.approx(best, abs=0.006)
+    before = expected_calibration_error(scaled_probabilities(logits, 1.0), labels)
+    after = expected_calibration_error(scaled_probabilities(logits, fitted), labels)
+    assert after < 0.02 < before
+
+
+def test_fit_temperature_refuses_bad_logits():
+    from kerasreg.uncertainty import fit_temperature
+
+    with pytest.raises(ValueError, match="logits"):
+        fit_temperature([[np.inf, 0.0]], [0])
+    with pytest.raises(ValueError, match="labels"):
+        fit_temperature([[1.0, 0.0]], [2])
