@@ -62,6 +62,8 @@ REFERENCE = {
     "| command | what it does |",
     "| flag | default | what it does |",
     "| exit code | meaning |",
+    "| function | what it measures |",
+    "| variable | effect |",
 }
 # The evidence folders' own notes and generated tables (docs/results/...) are
 # not pages of the guide, and the API reference is generated from docstrings.
