@@ -15,19 +15,18 @@ from kerasreg.version import __version__
 __all__ = ["Experiment", "architectures", "callbacks", "find_lr", "layers", "models", "plotting", "schedules",
            "__version__"]  # fmt: skip
 
-_SUBPACKAGES = ("architectures", "callbacks", "layers", "models", "plotting", "schedules")
-
 if not startup.running_as_command():
     # Registers the layers and models with Keras's serialization. A command
     # line (``python -m kerasreg...``) defers this until its arguments are
     # checked (`startup.load_library`), so that --help and bad input answer
     # without loading TensorFlow.
+    # The same packages as `startup.SUBPACKAGES`, named for readers and linters.
     from kerasreg import architectures, callbacks, layers, models, plotting, schedules  # noqa: E402
     from kerasreg.schedules import find_lr  # noqa: E402
 
 
 def __getattr__(name):
-    if name in _SUBPACKAGES:
+    if name in startup.SUBPACKAGES:
         return importlib.import_module(f"kerasreg.{name}")
     if name == "find_lr":
         from kerasreg.schedules import find_lr

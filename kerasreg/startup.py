@@ -12,8 +12,13 @@ descriptor 2 pointed at /dev/null and sets ``TF_CPP_MIN_LOG_LEVEL=3``
 users importing kerasreg are not affected.
 """
 
+import importlib
 import os
 import sys
+
+# The subpackages `import kerasreg` loads: importing them registers the
+# layers, schedules and models with Keras's serialization.
+SUBPACKAGES = ("architectures", "callbacks", "layers", "models", "plotting", "schedules")
 
 
 def import_tensorflow_quietly():
@@ -38,15 +43,12 @@ def load_library():
     """Imports TensorFlow (quietly) and registers kerasreg's layers and models: a command line's second step.
 
     A command line checks its arguments and config first, without
-    TensorFlow; `kerasreg/__init__.py` skips its eager imports while one
-    starts.
+    TensorFlow; `kerasreg/__init__.py` skips its eager imports of
+    `SUBPACKAGES` while one starts, and this imports them.
     """
     import_tensorflow_quietly()
-    import kerasreg.architectures  # noqa: F401
-    import kerasreg.callbacks  # noqa: F401
-    import kerasreg.layers  # noqa: F401
-    import kerasreg.models  # noqa: F401
-    import kerasreg.schedules  # noqa: F401
+    for name in SUBPACKAGES:
+        importlib.import_module(f"kerasreg.{name}")
 
 
 def running_as_command():

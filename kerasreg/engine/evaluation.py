@@ -5,7 +5,7 @@ import numpy as np
 
 from kerasreg.engine import multi_worker
 from kerasreg.engine.losses import Outputs
-from kerasreg.engine.progress import progress_mode
+from kerasreg.engine.progress import show_bar
 
 LOGITS = Outputs("softmax", logits=True)
 
@@ -158,12 +158,12 @@ def score_test(model, config, prepared, progress=None):
     The scores of a run, of a tune search's best trial and of ``evaluate
     RUN_DIR``: `score` of `evaluation_model` ``(model, config)`` with the
     run's metrics; ``({}, None, None)`` without a test split. ``progress``:
-    None shows a bar when `progress_mode` says so (on a terminal).
+    None shows a bar when `show_bar` says so (on a terminal).
     """
     if prepared.test is None:
         return {}, None, None
     if progress is None:
-        progress = progress_mode() == "bar"
+        progress = show_bar()
     evaluated = evaluation_model(model, config, metrics=())
     return score(evaluated, prepared.test, prepared.fresh_metrics(), prepared.outputs, prepared.one_hot, progress)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from kerasreg import internals
 from kerasreg.engine.evaluation import evaluation_model, prediction_scores, test_predictions
-from kerasreg.engine.progress import progress_mode
+from kerasreg.engine.progress import show_bar
 from kerasreg.engine.run_files import write_json_atomic
 from kerasreg.engine.training import versions
 
@@ -69,7 +69,7 @@ def evaluate_mc(run_dir, config, model, prepared, num_samples, log=print):
     if not stochastic:
         log("the model has no dropout or other stochastic layer: MC samples equal the deterministic prediction")
     sampled = mc_predict(evaluated, images, num_samples=num_samples, batch_size=config.training.batch_size,
-                         from_logits=prepared.outputs.logits, progress=progress_mode() == "bar")  # fmt: skip
+                         from_logits=prepared.outputs.logits, progress=show_bar())  # fmt: skip
     report = {
         "run_dir": run_dir,
         "samples": num_samples,

@@ -46,17 +46,12 @@ def fit_verbose():
     return FIT_VERBOSE[progress_mode()]
 
 
-def progress_bar(target, unit="batch"):
-    """A `keras.utils.Progbar` of ``target`` steps (None: unknown) in ``bar`` mode, else None.
+def show_bar():
+    """Whether work outside ``fit`` (test-set scoring, Monte Carlo sampling) shows a progress bar: ``bar`` mode.
 
-    For work outside ``fit`` (test-set scoring, Monte Carlo sampling), where
-    one line per epoch has no meaning: in the other modes it shows nothing.
+    One line per epoch has no meaning there, so the other modes show nothing.
     """
-    if progress_mode() != "bar":
-        return None
-    import keras  # here: a command line reads the mode before it loads TensorFlow
-
-    return keras.utils.Progbar(target, unit_name=unit)
+    return progress_mode() == "bar"
 
 
 def duration(seconds):

@@ -90,6 +90,18 @@ def _checked(probabilities, labels):
     return p, check_labels(labels, *p.shape)
 
 
+def confidence_and_correct(p, y):
+    """Each prediction's confidence (max probability) and whether its argmax class (first on ties) is ``y``."""
+    return p.max(axis=1), (p.argmax(axis=1) == y).astype("float64")
+
+
+def _equal_width_bins(values, num_bins):
+    """``(edges, index)``: edges ``b / num_bins`` and each value's bin ``(edges[b], edges[b + 1]]`` (0 in the first)."""
+    edges = np.arange(num_bins + 1) / num_bins
+    # side="left" puts a value equal to an edge in the bin it closes.
+    return edges, np.clip(np.searchsorted(edges, values, side="left") - 1, 0, num_bins - 1)
+
+
 def negative_log_likelihood(probabilities, labels):
     """Mean negative log-likelihood ``mean(-log p[label])`` of the true classes.
 
@@ -181,11 +193,8 @@ def reliability_bins(probabilities, labels, num_bins=15):
     """
     p, y = _checked(probabilities, labels)
     num_bins = check_positive_int("num_bins", num_bins)
-    edges = np.arange(num_bins + 1) / num_bins
-    confidence = p.max(axis=1)
-    correct = (p.argmax(axis=1) == y).astype("float64")
-    # side="left" puts a confidence equal to an edge in the bin it closes.
-    index = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, num_bins - 1)
+    confidence, correct = confidence_and_correct(p, y)
+    edges, index = _equal_width_bins(confidence, num_bins)
     count = np.bincount(index, minlength=num_bins)
     mean_confidence = np.full(num_bins, np.nan)
     accuracy = np.full(num_bins, np.nan)
@@ -271,8 +280,7 @@ def adaptive_calibration_error(probabilities, labels, num_bins=15):
     """
     p, y = _checked(probabilities, labels)
     num_bins = check_positive_int("num_bins", num_bins)
-    confidence = p.max(axis=1)
-    correct = (p.argmax(axis=1) == y).astype("float64")
+    confidence, correct = confidence_and_correct(p, y)
     order = np.argsort(confidence, kind="stable")
     total = 0.0
     for group in np.array_split(order, min(num_bins, len(order))):
@@ -313,12 +321,11 @@ def classwise_calibration_error(probabilities, labels, num_bins=15):
     """
     p, y = _checked(probabilities, labels)
     num_bins = check_positive_int("num_bins", num_bins)
-    edges = np.arange(num_bins + 1) / num_bins
     errors = []
     for c in range(p.shape[1]):
         scores = p[:, c]
         hits = (y == c).astype("float64")
-        index = np.clip(np.searchsorted(edges, scores, side="left") - 1, 0, num_bins - 1)
+        _, index = _equal_width_bins(scores, num_bins)
         # (n_b / N) * |mean hits - mean scores| is |sum hits - sum scores| / N.
         gaps = np.abs(np.bincount(index, hits, num_bins) - np.bincount(index, scores, num_bins))
         errors.append(gaps.sum() / len(y))

@@ -9,7 +9,7 @@ possible AURC for the model's accuracy.
 
 import numpy as np
 
-from kerasreg.uncertainty.calibration import _checked
+from kerasreg.uncertainty.calibration import _checked, confidence_and_correct
 
 
 def risk_coverage(probabilities, labels):
@@ -27,11 +27,11 @@ def risk_coverage(probabilities, labels):
     Returns:
         Two float64 arrays of length ``N``: coverage ``k / N`` and risk.
     """
-    p, y = _checked(probabilities, labels)
-    order = np.argsort(-p.max(axis=1), kind="stable")
-    errors = (p.argmax(axis=1) != y)[order].astype("float64")
-    kept = np.arange(1, len(y) + 1)
-    return kept / len(y), np.cumsum(errors) / kept
+    confidence, correct = confidence_and_correct(*_checked(probabilities, labels))
+    order = np.argsort(-confidence, kind="stable")
+    errors = 1.0 - correct[order]
+    kept = np.arange(1, len(errors) + 1)
+    return kept / len(errors), np.cumsum(errors) / kept
 
 
 def area_under_risk_coverage(probabilities, labels):

@@ -21,7 +21,7 @@ def test_a_terminal_gets_the_bar_and_anything_else_a_line_per_epoch(monkeypatch)
     closed.close()  # its isatty() raises ValueError
     assert progress.progress_mode(closed) == "epoch"
     monkeypatch.setattr("sys.stdout", Terminal())
-    assert progress.fit_verbose() == 1 and progress.progress_bar(3) is not None
+    assert progress.fit_verbose() == 1 and progress.show_bar()
 
 
 @pytest.mark.parametrize("value, mode, verbose", [("bar", "bar", 1), ("EPOCH", "epoch", 2), ("off", "off", 0)])
@@ -30,7 +30,7 @@ def test_the_variable_overrides_the_terminal(monkeypatch, value, mode, verbose):
     monkeypatch.setattr("sys.stdout", Terminal() if mode != "bar" else io.StringIO())
     assert progress.progress_mode() == mode
     assert progress.fit_verbose() == verbose
-    assert (progress.progress_bar(3) is not None) == (mode == "bar")
+    assert progress.show_bar() == (mode == "bar")
 
 
 def test_an_unknown_mode_is_a_config_error(monkeypatch):
