@@ -11,6 +11,7 @@ import dataclasses
 import os
 
 from kerasreg.config import ConfigError, build
+from kerasreg.config.shift import check_shift_flags
 from kerasreg.engine.run_files import read_json
 from kerasreg.engine.task import Task
 
@@ -136,7 +137,8 @@ class Experiment(Task):
     ({'hidden': 16}, [], 0.0)
 
     ``exp.train(seed=0)`` then trains one run, ``exp.compare({...},
-    seeds=5)`` variants over seeds, ``exp.tune({...})`` a search (documentation,
+    seeds=5)`` variants over seeds, ``exp.tune({...})`` a search,
+    ``exp.uncertainty(seeds=3)`` the uncertainty table (documentation,
     "Your own model").
     """
 
@@ -212,6 +214,25 @@ class Experiment(Task):
                                      median_stopping=median_stopping, log=log)  # fmt: skip
         return Search(folder, results)
 
+    def uncertainty(self, values=None, *, name="study", seeds=3, members=3, mc_samples=20, swa_epochs=0,
+                    corruptions=None, shift_examples=None, ood_examples=None, seed=None, epochs=None, preset=None,
+                    config_file=None, log=print):  # fmt: skip
+        """Trains and scores an uncertainty study; returns ``(folder, report)``, ``report["table"]`` in Markdown.
+
+        Deterministic, temperature-scaled, MC dropout (``mc_samples``), deep
+        ensemble (``members``) and SWA models over ``seeds`` seeds, on the
+        test set, its corruptions and the OOD sets
+        (`kerasreg.comparison.uncertainty`). Rerunning continues.
+        """
+        from kerasreg.comparison.uncertainty import UncertaintySpec, run_study
+
+        spec = UncertaintySpec(name=name, seeds=seeds, members=members, mc_samples=mc_samples, swa_epochs=swa_epochs,
+                               corruptions=tuple(corruptions) if corruptions else None, shift_examples=shift_examples,
+                               ood_examples=ood_examples)  # fmt: skip
+        check_shift_flags(True, corruptions, shift_examples)
+        config = self.resolve(values, seed=seed, epochs=epochs, preset=preset, config_file=config_file, log=log)
+        return run_study(self, config, spec, log=log)
+
     def ensemble(self, size, values=None, *, seed=None, epochs=None, preset=None, log=print):
         """Trains ``size`` members (seeds ``seed..``) and scores their averaged probabilities; returns the report."""
         from kerasreg.engine.ensemble import evaluate_ensemble, train_members
@@ -220,26 +241,36 @@ class Experiment(Task):
         _, run_dirs = train_members(self, config, size, log=log)
         return evaluate_ensemble(self, run_dirs, log=log)
 
-    def evaluate(self, run_dir, *, test_time_augmentation=None, mc_samples=None, data=None, log=print):
+    def evaluate(self, run_dir, *, test_time_augmentation=None, mc_samples=None, data=None, shift=False, ood=False,
+                 corruptions=None, shift_examples=None, log=print):  # fmt: skip
         """Re-scores a finished run's saved model on its test set; returns the metrics.
 
+        The metrics include ``"calibration"``: temperature scaling fitted on
+        the run's validation split, and the test scores before and after it.
         ``test_time_augmentation`` overrides the run's. ``data``: a data
         source to score on instead of the recorded ``data.source`` (a moved
         copy of the same data, or another test set of the same classes); the
         run's seeded split is applied to it as to the original. ``mc_samples``: also
         score the mean of that many Monte Carlo dropout samples, write the
         reliability diagrams and ``evaluation-mc.json`` into the run, and
-        return that report (`kerasreg.engine.mc_evaluation`).
+        return that report (`kerasreg.engine.mc_evaluation`). ``shift``:
+        score the test set under corruptions (``corruptions``, default all of
+        `kerasreg.uncertainty.corruptions.CORRUPTIONS`, each at severities 1
+        to 5 on ``shift_examples`` images per severity); ``ood``: the
+        out-of-distribution sets; either writes ``evaluation-shift.json``
+        and returns that report (`kerasreg.engine.robustness.evaluate_run`),
+        with ``mc_samples`` scoring the MC mean there too.
         """
         import keras
 
-        from kerasreg.engine.evaluation import score_test
+        from kerasreg.engine.calibration import score_test_calibrated
         from kerasreg.engine.mc_evaluation import evaluate_mc
         from kerasreg.engine.preparation import prepare
         from kerasreg.layers.mc_mode import sampling_off
 
         if mc_samples is not None and mc_samples < 1:
             raise ConfigError(f"--mc-samples must be >= 1; got {mc_samples}")
+        check_shift_flags(shift, corruptions, shift_examples)
         config = config_of_run(run_dir)
         if test_time_augmentation is not None:
             config.training.test_time_augmentation = test_time_augmentation
@@ -257,10 +288,17 @@ class Experiment(Task):
         if prepared.test is None:
             raise ConfigError(f"experiment {self.name!r} has no test split to evaluate on")
         model = keras.models.load_model(path)
+        if shift or ood:
+            from kerasreg.engine.robustness import evaluate_run
+
+            with sampling_off(model):
+                return evaluate_run(run_dir, config, model, prepared, shift=shift, ood=ood, mc_samples=mc_samples,
+                                    corruptions=corruptions, examples=shift_examples, log=log)  # fmt: skip
         if mc_samples is not None:
             return evaluate_mc(run_dir, config, model, prepared, mc_samples, log=log)
         with sampling_off(model):
-            return score_test(model, config, prepared)[0]
+            scores, _, _, calibration = score_test_calibrated(model, config, prepared)
+        return {**scores, "calibration": calibration} if calibration is not None else scores
 
 
 def config_of_run(run_dir):

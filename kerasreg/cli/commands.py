@@ -22,10 +22,11 @@ from kerasreg import startup
 from kerasreg.cli.experiments import ExperimentNotFound, experiment_of_run, load_experiment, recorded_reference
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg.config.sections import MIXED_PRECISION, TEST_TIME_AUGMENTATIONS
+from kerasreg.config.shift import CORRUPTION_NAMES, check_shift_flags
 from kerasreg.config.toml_text import to_toml
 from kerasreg.tuning.tuners import TUNERS
 
-COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble")
+COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble", "uncertainty")
 EXIT_BAD_INPUT = 2
 # What to run after Ctrl-C to carry on; commands not named have nothing to carry on.
 RESUME_HINTS = {
@@ -157,6 +158,17 @@ def build_parser(experiment, prog, generic=False, preset=None):
     evaluate.add_argument("--mc-samples", type=int, metavar="N",
                           help="also score the mean of N Monte Carlo dropout samples: accuracy, NLL, ECE, "
                                "reliability diagrams (written to the run and its TensorBoard)")
+    evaluate.add_argument("--shift", action="store_true",
+                          help="also score the test set under corruptions (noise, blur, contrast, JPEG, ...) at "
+                               "severities 1-5: accuracy, NLL, ECE per corruption and their means "
+                               "(evaluation-shift.json, shift.png)")  # fmt: skip
+    evaluate.add_argument("--ood", action="store_true",
+                          help="also score out-of-distribution detection (AUROC, AUPR, FPR at 95%% TPR) of noise "
+                               "images and, for an open-set run, its held-out classes")  # fmt: skip
+    evaluate.add_argument("--corruptions", type=_names, metavar="A,B",
+                          help=f"--shift's corruptions (default all: {', '.join(CORRUPTION_NAMES)})")
+    evaluate.add_argument("--shift-examples", type=int, metavar="N",
+                          help="--shift's test images per severity (default a fifth of the test set)")
     tune = commands.add_parser("tune", help="search hyperparameters with KerasTuner (space in TOML)", allow_abbrev=False)
     _common_flags(tune, experiment, generic, defaults)
     tune.add_argument("--space", required=True, metavar="TOML", help="search space, e.g. recipes/cifar-tune.toml")
@@ -177,6 +189,22 @@ def build_parser(experiment, prog, generic=False, preset=None):
                                   allow_abbrev=False)  # fmt: skip
     _common_flags(compare, experiment, generic, defaults)
     compare.add_argument("file", metavar="TOML", help="comparison file, e.g. recipes/cifar-dropout-ablation.toml")
+    study = commands.add_parser("uncertainty", allow_abbrev=False,
+                                help="one table of deterministic, temperature-scaled, MC dropout, ensemble and SWA "
+                                     "models over seeds, on clean, corrupted and out-of-distribution data")  # fmt: skip
+    _common_flags(study, experiment, generic, defaults)
+    study.add_argument("--name", default="study", help="the study's folder: uncertainty-NAME (default study)")
+    study.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds of each method (default 3)")
+    study.add_argument("--members", type=int, default=3, metavar="K", help="members of each ensemble (default 3)")
+    study.add_argument("--mc-samples", type=int, default=20, metavar="N", help="MC dropout samples (default 20)")
+    study.add_argument("--swa-epochs", type=int, default=0, metavar="N",
+                       help="epochs the SWA runs average over (default 0: a quarter of the epochs)")
+    study.add_argument("--corruptions", type=_names, metavar="A,B",
+                       help=f"the corruptions (default all: {', '.join(CORRUPTION_NAMES)})")
+    study.add_argument("--shift-examples", type=int, metavar="N",
+                       help="test images per corruption severity (default a fifth of the test set)")
+    study.add_argument("--ood-examples", type=int, metavar="N",
+                       help="images of each synthetic OOD set (default as many as test images)")
     ensemble = commands.add_parser("ensemble", help="score the averaged probabilities of finished runs",
                                    allow_abbrev=False)  # fmt: skip
     ensemble.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
@@ -224,6 +252,11 @@ _RESUME_IGNORES = (("config", "--config"), ("overrides", "--set"), ("preset", "-
                    ("ensemble", "--ensemble"))  # fmt: skip
 # What a data source that is meant as a path looks like (the others are names: cifar10, synthetic).
 _PATH_SUFFIXES = (".npz", ".gz", ".tgz", ".tar", ".zip")
+
+
+def _names(text):
+    """``"a,b"`` -> ``["a", "b"]`` (a comma-separated list flag)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _check_data_path(source, flag="data.source"):
@@ -274,6 +307,7 @@ class _Command:
             if args.data:
                 _check_data_path(args.data, "--data")
         elif name == "evaluate":
+            check_shift_flags(args.shift, args.corruptions, args.shift_examples)
             self._check_finished(args.run_dir)
             if args.mc_samples is not None and args.mc_samples < 1:
                 raise ConfigError(f"--mc-samples must be >= 1; got {args.mc_samples}")
@@ -283,6 +317,33 @@ class _Command:
             from kerasreg.engine.run_files import member_configs
 
             member_configs(args.run_dirs)
+        elif name == "uncertainty":
+            config = resolve_args(self.experiment, args, log=_quiet)
+            _check_data_path(config.data.source, "--data" if args.data else "data.source")
+            check_shift_flags(True, args.corruptions, args.shift_examples)
+            if args.ood_examples is not None and args.ood_examples < 1:
+                raise ConfigError(f"--ood-examples must be an integer >= 1; got {args.ood_examples}")
+            self._study_spec().check(config)
+
+    def _study_spec(self):
+        from kerasreg.comparison.uncertainty import UncertaintySpec
+
+        args = self.args
+        return UncertaintySpec(name=args.name, seeds=args.seeds, members=args.members, mc_samples=args.mc_samples,
+                               swa_epochs=args.swa_epochs, corruptions=tuple(args.corruptions or ()) or None,
+                               shift_examples=args.shift_examples, ood_examples=args.ood_examples)  # fmt: skip
+
+    def uncertainty(self):
+        from kerasreg.comparison.uncertainty import run_study
+
+        experiment = self.experiment
+        folder, report = run_study(experiment, resolve_args(experiment, self.args), self._study_spec())
+        print(f"\n{experiment.name} uncertainty: {folder}\n\n{report['table']}")
+        ratios = ", ".join(f"{method} {ratio:.1f}x" for method, ratio in report["cost_ratio"].items() if ratio)
+        print(f"test-set prediction time relative to one deterministic pass: {ratios}")
+        print(f"table: {os.path.join(folder, 'uncertainty.md')} (also uncertainty.json; plots: shift.png, "
+              "reliability.png, reliability-calibrated.png)")  # fmt: skip
+        return 0
 
     def _check_range(self):
         args = self.args
@@ -392,7 +453,18 @@ class _Command:
         args = self.args
         experiment = self._experiment_of_run(args.run_dir)
         report = experiment.evaluate(args.run_dir, test_time_augmentation=args.test_time_augmentation,
-                                     mc_samples=args.mc_samples, data=args.data)  # fmt: skip
+                                     mc_samples=args.mc_samples, data=args.data, shift=args.shift, ood=args.ood,
+                                     corruptions=args.corruptions, shift_examples=args.shift_examples)  # fmt: skip
+        if args.shift or args.ood:
+            from kerasreg.engine.robustness import markdown
+
+            if args.json:
+                print(json.dumps(report, indent=2))
+                return 0
+            print(f"\n{experiment.name}: {args.run_dir} under shift (results.json unchanged)")
+            print(markdown(report["predictors"]))
+            print("files: " + ", ".join(os.path.join(args.run_dir, name) for name in report["files"].values()))
+            return 0
         if args.mc_samples is None:
             from kerasreg.engine.run_files import read_json
             from kerasreg.engine.training import summary_table
@@ -401,9 +473,10 @@ class _Command:
             if args.json or recorded is None:
                 print(json.dumps(report, indent=2))
                 return 0
-            # The run's own summary with the test rows scored now.
+            # The run's own summary with the test rows (and the temperature) scored now.
             print(f"\n{experiment.name}: {args.run_dir} (test set scored again; results.json unchanged)")
-            print(summary_table({**recorded, "test": report}, files=False))
+            test = {k: v for k, v in report.items() if k != "calibration"}
+            print(summary_table({**recorded, "test": test, "calibration": report.get("calibration")}, files=False))
             return 0
         print(json.dumps({k: report[k] for k in ("samples", "deterministic", "mc")}, indent=2))
         print(f"reliability diagrams: {os.path.join(args.run_dir, 'reliability.png')}, reliability-mc.png; "
@@ -473,7 +546,8 @@ class _Command:
 
     def run(self):
         return {"train": self.train, "find-lr": self.find_lr, "evaluate": self.evaluate, "tune": self.tune,
-                "compare": self.compare, "ensemble": self.ensemble}[self.args.command]()  # fmt: skip
+                "compare": self.compare, "ensemble": self.ensemble,
+                "uncertainty": self.uncertainty}[self.args.command]()  # fmt: skip
 
 
 def _distributed_environment(args):

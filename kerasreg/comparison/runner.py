@@ -37,6 +37,7 @@ from kerasreg.comparison.spec import check_variants
 from kerasreg.comparison.table import (code_groups, code_markdown, csv_text, machine_groups, machines_markdown, markdown,
                                        metrics_of, summarize)
 from kerasreg.config import ConfigError, to_dict, with_values
+from kerasreg.config.recorded import as_recorded
 from kerasreg import engine
 from kerasreg.engine.progress import duration
 from kerasreg.engine.run_files import read_json, write_json_atomic
@@ -203,6 +204,9 @@ def run_comparison(task, base, spec, *, log=print):
     metric = task.objective_for(base).metric
     identity = comparison_identity(base, spec)
     previous = read_json(os.path.join(root, "compare.json"))
+    if previous is not None and isinstance(previous.get("config"), dict):
+        # Written by an older kerasreg: keys added since, at their defaults, change nothing.
+        identity = {**identity, "config": as_recorded(identity["config"], previous["config"])}
     if previous is not None and previous != identity:
         changed = [k for k in identity if previous.get(k) != identity[k]]
         raise ConfigError(f"{root} holds a different comparison ({', '.join(changed)} changed); "

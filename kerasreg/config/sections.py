@@ -23,6 +23,7 @@ from kerasreg.validation import (
 # "auto": mixed_bfloat16 on a CPU with native bfloat16, else none (`kerasreg.recipes.hardware`).
 MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16", "auto")
 TEST_TIME_AUGMENTATIONS = ("none", "flip", "flip_translate")
+CALIBRATIONS = ("none", "temperature")
 
 
 def _non_negative(name, value):
@@ -51,6 +52,7 @@ class DataConfig:
     cutmix_alpha: float = 0.0
     synthetic_examples: int = 512
     cache_dir: str = ""  # "" = ~/.cache/kerasreg (or $KERASREG_CACHE)
+    known_classes: list = field(default_factory=list)  # open-set split: classes trained on, the rest is OOD; [] = all
 
     def __post_init__(self):
         if not isinstance(self.source, str) or not self.source:
@@ -64,6 +66,15 @@ class DataConfig:
         check_positive_int("data.synthetic_examples", self.synthetic_examples)
         for name in ("erasing_rate", "mixup_alpha", "cutmix_alpha"):
             _non_negative(f"data.{name}", getattr(self, name))
+        # Plain ints only: config.json must hold them. The range needs the data (checked when it is loaded).
+        known = self.known_classes
+        if not isinstance(known, list) or any(type(c) is not int or c < 0 for c in known):
+            raise invalid_argument("data.known_classes", "a list of class indices (integers >= 0), [] for all classes",
+                                   known)  # fmt: skip
+        if len(set(known)) != len(known):
+            raise invalid_argument("data.known_classes", "distinct class indices", known)
+        if len(known) == 1:
+            raise invalid_argument("data.known_classes", "at least 2 class indices, [] for all classes", known)
 
 
 # The builders `kerasreg.architectures` registers itself, and the activations
@@ -122,6 +133,10 @@ class TrainingConfig:
     # Test-time augmentation of the final test evaluation: "flip" averages the
     # logits of each image and its mirror image (validation stays plain).
     test_time_augmentation: str = "none"
+    # Post-hoc calibration of the saved inference model: "temperature" divides
+    # its logits by the temperature fitted on the validation split (every
+    # classification run reports the test ECE before and after it either way).
+    calibration: str = "none"
     # Stochastic weight averaging (Izmailov et al. 2018): average the weights
     # at the end of each of the last swa_epochs epochs, then re-estimate the
     # batch-norm statistics on the training images. 0 = off.
@@ -151,6 +166,7 @@ class TrainingConfig:
         check_choice("training.mixed_precision", self.mixed_precision, MIXED_PRECISION)
         check_bool("training.jit_compile", self.jit_compile)
         check_choice("training.test_time_augmentation", self.test_time_augmentation, TEST_TIME_AUGMENTATIONS)
+        check_choice("training.calibration", self.calibration, CALIBRATIONS)
         if self.swa_epochs != 0:
             check_positive_int("training.swa_epochs", self.swa_epochs)
             if self.swa_epochs > self.epochs:

@@ -20,6 +20,7 @@ from kerasreg.data.augmentation import AUGMENTATIONS
 from kerasreg.data.cache import default_cache_dir
 from kerasreg.data.dataset import Dataset
 from kerasreg.data.errors import DataError
+from kerasreg.data.open_set import open_set_split
 from kerasreg.data.pipeline import is_image, make_dataset
 from kerasreg.data.sources import SOURCE_NAMES, load_dataset
 from kerasreg.data.split import default_validation_size, split_validation
@@ -36,5 +37,6 @@ __all__ = [
     "is_image",
     "load_dataset",
     "make_dataset",
+    "open_set_split",
     "split_validation",
 ]

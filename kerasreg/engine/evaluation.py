@@ -92,7 +92,25 @@ def _cardinality(data):
     return count if count >= 0 else None
 
 
-def score(model, data, metrics, outputs, one_hot, progress=False):
+def forward_pass(model):
+    """``forward(x, y, sample_weight) -> (y_pred, loss)``: one traced inference step of ``model``.
+
+    Made once per model and passed to each `score` call, so that scoring
+    the validation split and then the test set traces it once.
+    """
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def forward(x, y, sample_weight):
+        # Inside the traced function, with the predictions: the regularization
+        # losses a call adds (activity regularizers) exist only in its graph.
+        y_pred = model(x, training=False)
+        return y_pred, model.compute_loss(x, y, y_pred, sample_weight, training=False)
+
+    return forward
+
+
+def score(model, data, metrics, outputs, one_hot, progress=False, forward=None):
     """Loss, metrics and class probabilities of ``model`` on ``data``, from one forward pass per batch.
 
     What ``model.evaluate`` would report (the compiled loss with the model's
@@ -111,21 +129,16 @@ def score(model, data, metrics, outputs, one_hot, progress=False):
         outputs: `Outputs`: what the model returns.
         one_hot: Whether the labels are one-hot.
         progress: Show a `keras.utils.Progbar` over the batches.
+        forward: `forward_pass` ``(model)``, when the caller scores
+            several data sets with one model; None makes one.
 
     Returns:
         ``(metrics, labels, probabilities)``: ``{"loss": ..., name: ...}``
         plus NLL, Brier score and ECE for classification, and the labels and
         probabilities as NumPy arrays; both None for ``values`` outputs.
     """
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def forward(x, y, sample_weight):
-        # Inside the traced function, with the predictions: the regularization
-        # losses a call adds (activity regularizers) exist only in its graph.
-        y_pred = model(x, training=False)
-        return y_pred, model.compute_loss(x, y, y_pred, sample_weight, training=False)
-
+    if forward is None:
+        forward = forward_pass(model)
     loss = keras.metrics.Mean(name="loss")
     named = _metric_objects(metrics)
     classes = outputs.kind != "values"
@@ -160,22 +173,37 @@ def score_test(model, config, prepared, progress=None):
     run's metrics; ``({}, None, None)`` without a test split. ``progress``:
     None shows a bar when `show_bar` says so (on a terminal).
     """
+    return scored_test(model, config, prepared, progress)[2:]
+
+
+def scored_test(model, config, prepared, progress=None):
+    """`score_test` with what made it: ``(evaluated model, forward pass, scores, labels, probabilities)``.
+
+    For callers that go on to predict more data with the same evaluation
+    model (`kerasreg.engine.calibration.score_test_calibrated`); the first
+    two are None without a test split.
+    """
     if prepared.test is None:
-        return {}, None, None
+        return None, None, {}, None, None
     if progress is None:
         progress = show_bar()
     evaluated = evaluation_model(model, config, metrics=())
-    return score(evaluated, prepared.test, prepared.fresh_metrics(), prepared.outputs, prepared.one_hot, progress)
+    forward = forward_pass(evaluated)
+    scores, labels, probabilities = score(evaluated, prepared.test, prepared.fresh_metrics(), prepared.outputs,
+                                          prepared.one_hot, progress, forward=forward)  # fmt: skip
+    return evaluated, forward, scores, labels, probabilities
 
 
 def calibration_metrics(probabilities, labels):
-    """Test NLL, Brier score and 15-bin ECE (`kerasreg.uncertainty`) of predicted probabilities."""
-    from kerasreg.uncertainty import brier_score, expected_calibration_error, negative_log_likelihood
+    """Test NLL, Brier score, 15-bin ECE and adaptive (equal-mass) ECE (`kerasreg.uncertainty`) of probabilities."""
+    from kerasreg.uncertainty import adaptive_calibration_error, brier_score, expected_calibration_error, \
+        negative_log_likelihood  # fmt: skip
 
     return {
         "nll": float(negative_log_likelihood(probabilities, labels)),
         "brier": float(brier_score(probabilities, labels)),
         "ece": float(expected_calibration_error(probabilities, labels, num_bins=15)),
+        "adaptive_ece": float(adaptive_calibration_error(probabilities, labels, num_bins=15)),
     }
 
 
@@ -185,13 +213,14 @@ def prediction_scores(probabilities, labels):
             **calibration_metrics(probabilities, labels)}  # fmt: skip
 
 
-def inference_model(model, dataset, outputs):
+def inference_model(model, dataset, outputs, temperature=None):
     """A model of the raw inputs the user passes: kerasreg's scaling built in, probabilities out.
 
     ``uint8`` images are scaled to [0, 1] as the training pipeline scaled
     them; logits go through the softmax (or sigmoid) the loss applied; a
     regression model's outputs pass unchanged. Test-time augmentation is
-    left out: this is the plain model, for deployment.
+    left out: this is the plain model, for deployment. ``temperature``:
+    the probabilities come calibrated (`kerasreg.layers.TemperatureScaling`).
     """
     x = dataset.x_train
     inputs = keras.Input(x.shape[1:], dtype=str(x.dtype) if not dataset.is_image else "uint8", name="inputs")
@@ -203,6 +232,11 @@ def inference_model(model, dataset, outputs):
         features = keras.ops.cast(inputs, "float32")
     result = model(features, training=False)
     activation = outputs.activation()
-    if activation is not None:
+    if temperature is not None and outputs.kind != "values":
+        from kerasreg.layers import TemperatureScaling
+
+        result = TemperatureScaling(temperature, from_logits=outputs.logits, activation=outputs.kind,
+                                    dtype="float32", name="probabilities")(result)  # fmt: skip
+    elif activation is not None:
         result = keras.layers.Activation(activation, dtype="float32", name="probabilities")(result)
     return keras.Model(inputs, result, name=f"{model.name}_inference")

@@ -14,7 +14,7 @@ import numpy as np
 
 from kerasreg.architectures import identity_initialize, whiten_stem
 from kerasreg.config import ConfigError
-from kerasreg.data import default_validation_size, make_dataset, split_validation
+from kerasreg.data import default_validation_size, make_dataset, open_set_split, split_validation
 from kerasreg.engine import multi_worker
 from kerasreg.engine.hardware import resolve_auto_precision
 from kerasreg.engine.losses import Outputs, as_objective, default_loss, loss_name, make_loss, make_metrics, \
@@ -49,6 +49,10 @@ class Prepared:
     objective: object = None
     metrics: tuple = ("accuracy",)  # the metrics as the task names them (names or metric objects)
     loss_spec: object = "sparse_categorical_crossentropy"  # the loss as the task names it
+    # With data.known_classes: x of the test examples of the left-out classes (as stored, uint8 images unscaled)
+    # and those classes' names; None otherwise.
+    ood_test: object = None
+    ood_class_names: tuple = None
 
     @property
     def chief(self):
@@ -118,6 +122,18 @@ def training_arrays(config, dataset):
         raise ConfigError(str(error).splitlines()[0]) from None
 
 
+def _open_set(config, dataset):
+    """``(dataset, ood_test, ood_class_names)``: the known classes of ``data.known_classes`` and the others' test x."""
+    known = config.data.known_classes
+    try:
+        split, ood_test = open_set_split(dataset, known)
+    except ValueError as error:
+        # The range needs the data: checked here, named as the config key.
+        raise ConfigError(str(error).splitlines()[0].replace("known_classes", "data.known_classes")) from None
+    others = tuple(name for index, name in enumerate(dataset.class_names) if index not in known)
+    return split, ood_test, others
+
+
 def _pipelines(config, dataset, x_train, y_train, x_val, y_val, first_epoch):
     data = config.data
     mixing = data.mixup_alpha > 0 or data.cutmix_alpha > 0
@@ -152,11 +168,15 @@ def _whiten(model, config, x_train):
         ) from None
 
 
-def _sample(x, dataset):
-    sample = x[:8]
+def model_inputs(x, dataset):
+    """Raw examples of ``dataset`` as the evaluation pipeline hands them to the model (images scaled to [0, 1])."""
     if dataset.is_image:
-        return sample.astype("float32") / 255.0
-    return sample.astype("float32") if np.issubdtype(sample.dtype, np.floating) else sample
+        return x.astype("float32") / 255.0
+    return x.astype("float32") if np.issubdtype(x.dtype, np.floating) else x
+
+
+def _sample(x, dataset):
+    return model_inputs(x[:8], dataset)
 
 
 def _check_batch_size(config, num_train):
@@ -231,6 +251,9 @@ def prepare(config, task, first_epoch=0, check_noops=True):
     resolve_auto_precision(config)  # for callers that did not resolve it
     _set_precision(config)
     dataset = task.load_data(config)
+    ood_test, ood_class_names = None, None
+    if config.data.known_classes:
+        dataset, ood_test, ood_class_names = _open_set(config, dataset)
     check_image_options(config, dataset, task)
     if check_noops:
         check_no_silent_noops(task, config, dataset)
@@ -259,6 +282,9 @@ def prepare(config, task, first_epoch=0, check_noops=True):
         name = loss_name(loss_spec)
         # The registry's models return logits; a user's model is read.
         outputs = Outputs("softmax", logits=True) if task.registry else read_outputs(model, _sample(x_train, dataset), name)
+        if config.training.calibration != "none" and outputs.kind == "values":
+            raise ConfigError(f"training.calibration={config.training.calibration!r} rescales class probabilities; "
+                              f"the model of {task.name!r} outputs values (regression): use 'none'")  # fmt: skip
         mixing = config.data.mixup_alpha > 0 or config.data.cutmix_alpha > 0
         smoothing = config.training.label_smoothing
         one_hot = mixing or (smoothing > 0 and name in ("sparse_categorical_crossentropy", "categorical_crossentropy"))
@@ -290,4 +316,5 @@ def prepare(config, task, first_epoch=0, check_noops=True):
         multi_worker.adapt_model(model, strategy)
     return Prepared(config, dataset, train, validation, test, len(x_train), len(x_val), steps_per_epoch, model,
                     schedule, one_hot, workers, batch_norm_data, outputs=outputs, objective=objective,
-                    metrics=tuple(metrics), loss_spec=loss_spec)  # fmt: skip
+                    metrics=tuple(metrics), loss_spec=loss_spec, ood_test=ood_test,
+                    ood_class_names=ood_class_names)  # fmt: skip

@@ -23,13 +23,14 @@ import numpy as np
 
 from kerasreg.config import ConfigError, to_dict
 from kerasreg.engine import checkpoint, multi_worker
-from kerasreg.engine.evaluation import inference_model, score_test
+from kerasreg.engine.evaluation import inference_model
 from kerasreg.engine.graph_memory import forget_custom_gradients
 from kerasreg.engine.hardware import machine
 from kerasreg.engine.noops import active_regularizers
 from kerasreg.engine.preparation import prepare
 from kerasreg.engine.progress import duration, fit_verbose
 from kerasreg.engine.run_files import RUN_FILE, create_run_dir, write_json_atomic
+from kerasreg.engine.calibration import inference_temperature, score_test_calibrated, summary_line
 from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot_epochs
 from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.version import __version__, code_identity
@@ -190,8 +191,14 @@ def _finish_without_fit(model, best_weights, swa):
 
 
 def evaluate_test(prepared, config):
-    """The test set, once: ``(metrics, labels, probabilities)``; labels and probabilities are None for regression."""
-    return score_test(prepared.model, config, prepared)
+    """The test set, once: ``(metrics, labels, probabilities, calibration)``.
+
+    Labels and probabilities are None for regression; ``calibration`` is
+    the temperature fitted on the validation split with the test scores
+    before and after it (`kerasreg.engine.calibration`), None without
+    class probabilities.
+    """
+    return score_test_calibrated(prepared.model, config, prepared)
 
 
 def _results(config, task, prepared, run_dir, history, done, timer, state, test_metrics, regularizers):
@@ -252,7 +259,9 @@ def _record(run_dir, folder, prepared, results, logger, labels, probabilities, s
     files = {"results": "results.json"}
     if save_model:
         prepared.model.save(os.path.join(run_dir, "model.keras"))
-        inference_model(prepared.model, prepared.dataset, prepared.outputs).save(os.path.join(run_dir, "inference.keras"))
+        temperature = (results.get("calibration") or {}).get("inference_model")
+        inference_model(prepared.model, prepared.dataset, prepared.outputs, temperature).save(
+            os.path.join(run_dir, "inference.keras"))  # fmt: skip
         files.update(model="model.keras", inference_model="inference.keras")
     if logger is not None:
         files["tensorboard"] = "."  # the run directory: its events and those of train/ and validation/
@@ -349,9 +358,13 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
                 _fit(prepared, parts, epochs=last_epoch, initial_epoch=done, run_dir=run_dir, folder=folder,
                      resume_dir=resume_dir, verbose=verbose)  # fmt: skip
             history = parts.saver.history
-            test_metrics, labels, probabilities = evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None)
+            test_metrics, labels, probabilities, calibration = (
+                evaluate_test(prepared, config) if evaluate_test_set else ({}, None, None, None))  # fmt: skip
             results = _results(config, task, prepared, run_dir, history, state.get("epoch", 0), parts.timer, state,
                                test_metrics, regularizers)  # fmt: skip
+            if calibration is not None:
+                calibration["inference_model"] = inference_temperature(model, config, prepared, calibration)
+                results["calibration"] = calibration
             results["scored_without_sampling"] = unsampled
             snapshots = snapshot_epochs(config)
             if snapshots and evaluate_test_set and prepared.test is not None:
@@ -396,10 +409,14 @@ def summary_table(results, files=True):
     metric = objective["name"][4:]
     rows = []
     for name, value in test.items():
-        if name not in ("nll", "brier", "ece"):
+        if name not in ("nll", "brier", "ece", "adaptive_ece"):
             rows.append((f"test {name}", f"{value:.4f}"))
     if "nll" in test:
         rows.append(("test NLL / ECE", f"{test['nll']:.4f} / {test['ece']:.4f}"))
+    calibration = results.get("calibration")
+    if calibration:
+        calibrated = " (in the inference model)" if calibration.get("inference_model") else ""
+        rows.append((f"temperature scaling{calibrated}", summary_line(calibration)))
     if not test:
         rows.append(("test", "none (no test split)"))
     best = objective.get("best")

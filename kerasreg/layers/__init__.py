@@ -1,4 +1,4 @@
-"""kerasreg.layers: the stochastic-layer family and Ghost batch norm.
+"""kerasreg.layers: the stochastic-layer family, Ghost batch norm and temperature scaling.
 
 Every stochastic layer derives from `StochasticLayer` and follows one
 convention: ``call(inputs, training=False)``; random in training, and at
@@ -18,6 +18,7 @@ from kerasreg.layers.multi_sample_dropout import MultiSampleDropout
 from kerasreg.layers.scheduled_dropout import ScheduledDropout
 from kerasreg.layers.stochastic_depth import StochasticDepth, drop_path_rates
 from kerasreg.layers.stochastic_layer import StochasticLayer
+from kerasreg.layers.temperature_scaling import TemperatureScaling
 
 __all__ = [
     "AdaptiveDropout",
@@ -31,6 +32,7 @@ __all__ = [
     "ScheduledDropout",
     "StochasticDepth",
     "StochasticLayer",
+    "TemperatureScaling",
     "disable_mc",
     "drop_path_rates",
     "enable_mc",

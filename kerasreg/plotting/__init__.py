@@ -1,6 +1,7 @@
-"""kerasreg.plotting: PNG charts of schedules and comparisons (drawn with matplotlib's Agg canvas)."""
+"""kerasreg.plotting: PNG charts of schedules, comparisons and accuracy under shift (drawn with matplotlib's Agg canvas)."""
 
 from kerasreg.plotting.comparison import plot_comparison
 from kerasreg.plotting.schedules import plot_schedule
+from kerasreg.plotting.shift import plot_shift
 
-__all__ = ["plot_comparison", "plot_schedule"]
+__all__ = ["plot_comparison", "plot_schedule", "plot_shift"]

@@ -64,6 +64,8 @@ REFERENCE = {
     "| exit code | meaning |",
     "| function | what it measures |",
     "| variable | effect |",
+    "| corruption | parameter | severities 1 … 5 |",
+    "| row | what it is |",
 }
 # The evidence folders' own notes and generated tables (docs/results/...) are
 # not pages of the guide, and the API reference is generated from docstrings.

@@ -147,10 +147,11 @@ def test_a_runs_test_set_is_scored_in_one_pass_with_the_scores_evaluate_gives():
     prepared = engine.prepare(exp.resolve(seed=0, log=lambda *_: None), exp, check_noops=False)
     rows = prepared.model.get_layer("count").rows
     rows.assign(0.0)
-    scores, labels, probabilities = engine.evaluate_test(prepared, prepared.config)
-    assert float(rows.numpy()) == 24  # the 24 test examples, once
+    scores, labels, probabilities, _ = engine.evaluate_test(prepared, prepared.config)
+    # The 24 test examples once, and the 7 validation examples once (the temperature is fitted on them).
+    assert float(rows.numpy()) == 24 + prepared.num_validation == 31
     expected = prepared.model.evaluate(prepared.test, verbose=0, return_dict=True)
-    assert {"loss", "accuracy", "sparse_categorical_crossentropy", "nll", "brier", "ece"} == set(scores)
+    assert {"loss", "accuracy", "sparse_categorical_crossentropy", "nll", "brier", "ece", "adaptive_ece"} == set(scores)
     for name, value in expected.items():
         assert scores[name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
     assert scores["nll"] == pytest.approx(expected["loss"], rel=1e-5)  # the same cross-entropy, from the probabilities

@@ -150,7 +150,7 @@ def test_binary_auc_objective_drives_early_stopping(tmp_path):
     exp = kerasreg.Experiment(model=logit, data=user_models.tabular(), logdir=str(tmp_path), name="auc",
                               loss="binary_crossentropy", metrics=["auc"], objective="val_auc")  # fmt: skip
     run = exp.train({"training.early_stopping_patience": 1}, seed=0, epochs=3, **QUIET)
-    assert set(run.test) == {"loss", "auc", "nll", "brier", "ece"}
+    assert set(run.test) == {"loss", "auc", "nll", "brier", "ece", "adaptive_ece"}
     assert run.results["objective"] == {"name": "val_auc", "mode": "max", "best_epoch": run.results["objective"]["best_epoch"],
                                         "best": max(run.results["history"]["val_auc"])}  # fmt: skip
 
