@@ -551,7 +551,7 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
         best_model = tuner.load_model(best)
         prepared = model._prepared
         with sampling_off(best_model):
-            test, _, _ = engine.score_test(best_model, prepared.config, prepared)
+            test, _, _, calibration = engine.score_test_calibrated(best_model, prepared.config, prepared)
         extra["best"] = {
             "trial_id": best.trial_id,
             "hyperparameters": values,
@@ -559,6 +559,8 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
                           "value": next(r["objective"] for r in rows if r["trial_id"] == best.trial_id)},
             "validation_accuracy": next(r["val_accuracy"] for r in rows if r["trial_id"] == best.trial_id),
             "test": test,
+            # Fitted on the trial's validation split, as in every run.
+            "calibration": calibration,
             "command": train_command(command_prefix, values),
         }
     write_results(root, space, rows, extra, objective)

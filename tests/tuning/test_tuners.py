@@ -49,6 +49,9 @@ def test_tuner_runs_trials_and_logs_every_one(tmp_path, tuner):
     best = found["best"]
     assert best["validation_accuracy"] == max(t["val_accuracy"] for t in trials)
     assert 0.0 <= best["test"]["accuracy"] <= 1.0
+    # Temperature scaling of the best trial, fitted on its validation split: before is its own test ECE.
+    assert best["calibration"]["fitted_on"] == "validation" and best["calibration"]["temperature"] > 0
+    assert best["calibration"]["before"]["ece"] == pytest.approx(best["test"]["ece"])
     assert "--set schedule.learning_rate=" in best["command"] and "--preset smoke" in best["command"]
     assert f"best trial {best['trial_id']}" in result.stdout and "train it: python -m kerasreg.recipes.cifar" in result.stdout
     # Only the best trial's checkpoint is kept (Hyperband keeps its brackets' until the end, then prunes too).
