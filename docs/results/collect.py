@@ -2,12 +2,13 @@
 
 Small files only: each folder's ``compare.json`` and each finished run's
 ``results.json`` and ``config.json`` (no checkpoints, models or TensorBoard
-events). The table files (``comparison.md/.csv/.json/.png``) are then
-written anew from the copied runs by the current code, as ``compare``
-would write them, so they follow from the runs even when a long
-comparison's process started on older code. Each file is written
-atomically, as a later ``compare`` reads them back. Run from the
-repository root:
+events). The table files (``comparison.md/.csv/.json/.png``) of every
+``docs/results/cifar/compare-*`` folder are then written anew from its runs
+by the current code, as ``compare`` would write them, so they follow from
+the runs even when a long comparison's process started on older code, or
+the table's code changed since (with no ``logs/cifar/`` there is nothing to
+copy, and only the tables are rewritten). Each file is written atomically,
+as a later ``compare`` reads them back. Run from the repository root:
 
     python docs/results/collect.py
 """
@@ -26,6 +27,15 @@ def _copy(source, folder):
         out.write(handle.read())
 
 
+def _failed(*folders):
+    """The failed runs recorded by the first of ``folders`` with a ``comparison.json``."""
+    for folder in folders:
+        table = read_json(os.path.join(folder, "comparison.json"))
+        if table is not None:
+            return table.get("failed", [])
+    return []
+
+
 def main(source_root="logs/cifar", target_root="docs/results/cifar"):
     for folder in sorted(glob.glob(os.path.join(source_root, "compare-*"))):
         target = os.path.join(target_root, os.path.basename(folder))
@@ -37,13 +47,14 @@ def main(source_root="logs/cifar", target_root="docs/results/cifar"):
             for name in ("results.json", "config.json"):
                 _copy(os.path.join(run, name), out)
             print("saved", out)
-        found = find_comparison("recipes", os.path.basename(folder), "cifar-*.toml")
+    for target in sorted(glob.glob(os.path.join(target_root, "compare-*"))):
+        name = os.path.basename(target)
+        found = find_comparison("recipes", name, "cifar-*.toml")
         if found is None:
-            raise SystemExit(f"{os.path.basename(folder)}: no comparison file in recipes/ has that name")
+            raise SystemExit(f"{name}: no comparison file in recipes/ has that name")
         _, spec = found
         runs = collect_runs(target, spec)
-        failed = (read_json(os.path.join(folder, "comparison.json")) or {}).get("failed", [])
-        write_report(target, spec, runs, failed, tensorboard=False)
+        write_report(target, spec, runs, _failed(os.path.join(source_root, name), target), tensorboard=False)
         print("table", os.path.join(target, "comparison.md"))
 
 

@@ -2,8 +2,9 @@
 
 `load_comparison` reads the TOML file, `run_comparison` runs it through the
 engine, `summarize` / `markdown` / `csv_text` make the table, and
-`mean_interval` / `paired_difference` are the statistics (SciPy's t
-distribution).
+`mean_interval` / `paired_difference` (SciPy's t distribution),
+`bootstrap_interval`, `probability_of_improvement`, `holm` and
+`paired_t_power` / `seeds_needed` are the statistics.
 """
 
 from kerasreg.lazy import lazy_attributes
@@ -11,6 +12,7 @@ from kerasreg.lazy import lazy_attributes
 # Loaded on first use (`kerasreg.lazy`): a command line parses a comparison
 # file before it loads TensorFlow.
 _LOCATIONS = {
+    "bootstrap_interval": "kerasreg.comparison.statistics",
     "check_comparison": "kerasreg.comparison.runner",
     "check_variants": "kerasreg.comparison.spec",
     "collect_runs": "kerasreg.comparison.runner",
@@ -19,6 +21,7 @@ _LOCATIONS = {
     "ComparisonResult": "kerasreg.comparison.runner",
     "ComparisonSpec": "kerasreg.comparison.spec",
     "csv_text": "kerasreg.comparison.table",
+    "holm": "kerasreg.comparison.statistics",
     "Interval": "kerasreg.comparison.statistics",
     "load_comparison": "kerasreg.comparison.spec",
     "markdown": "kerasreg.comparison.table",
@@ -26,10 +29,13 @@ _LOCATIONS = {
     "METRICS": "kerasreg.comparison.table",
     "metrics_of": "kerasreg.comparison.table",
     "paired_difference": "kerasreg.comparison.statistics",
+    "paired_t_power": "kerasreg.comparison.statistics",
     "PairedDifference": "kerasreg.comparison.statistics",
+    "probability_of_improvement": "kerasreg.comparison.statistics",
     "Report": "kerasreg.comparison.runner",
     "run_comparison": "kerasreg.comparison.runner",
     "run_study": "kerasreg.comparison.uncertainty",
+    "seeds_needed": "kerasreg.comparison.statistics",
     "UncertaintySpec": "kerasreg.comparison.uncertainty",
     "summarize": "kerasreg.comparison.table",
     "Variant": "kerasreg.comparison.spec",
@@ -46,19 +52,24 @@ __all__ = [
     "Report",
     "UncertaintySpec",
     "Variant",
+    "bootstrap_interval",
     "check_comparison",
     "comparison_base",
     "check_variants",
     "collect_runs",
     "comparison_dir",
     "csv_text",
+    "holm",
     "load_comparison",
     "markdown",
     "mean_interval",
     "metrics_of",
     "paired_difference",
+    "paired_t_power",
+    "probability_of_improvement",
     "run_comparison",
     "run_study",
+    "seeds_needed",
     "summarize",
     "variant_config",
     "write_report",

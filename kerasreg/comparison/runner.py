@@ -7,7 +7,8 @@ Layout under ``<logdir>/<experiment>/compare-<name>/``:
   ``variant``; the folder's experiment summary lists the varied keys,
   ``variant`` and the seed, so TensorBoard's HParams dashboard compares
   the runs.
-- ``comparison.json`` (rows with every interval, and which runs ran on
+- ``comparison.json`` (rows with every interval, bootstrap interval,
+  paired and Holm-adjusted test and seed count, and which runs ran on
   which machine), ``comparison.md`` (with that machine note),
   ``comparison.csv`` and ``comparison.png``, rewritten (atomically) after
   every run; the table (text) and the chart (image) also go to the
@@ -34,8 +35,8 @@ from typing import NamedTuple
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.comparison.spec import check_variants
-from kerasreg.comparison.table import (code_groups, code_markdown, csv_text, machine_groups, machines_markdown, markdown,
-                                       metrics_of, summarize)
+from kerasreg.comparison.table import (STATISTICS, code_groups, code_markdown, csv_text, machine_groups, machines_markdown,
+                                       markdown, metrics_of, summarize)
 from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg.config.recorded import as_recorded
 from kerasreg import engine
@@ -137,7 +138,8 @@ def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy
     codes = code_groups(runs)
     write_json_atomic(os.path.join(root, "comparison.json"), {
         "comparison": spec.name, "baseline": spec.baseline, "seeds_requested": spec.seeds,
-        "metric": metric, "metrics": {column: meaning for column, _, meaning in metrics_of(metric)}, "rows": rows,
+        "metric": metric, "metrics": {column: meaning for column, _, meaning in metrics_of(metric)},
+        "statistics": STATISTICS, "rows": rows,
         "machines": groups, "code": codes, "table_written_by": code_identity(),
         "failed": list(failed)})  # fmt: skip
     note = machines_markdown(groups, runs) + code_markdown(codes, runs)

@@ -1,14 +1,43 @@
-"""The comparison table: per variant, metrics over seeds with intervals, and the paired test against the baseline."""
+"""The comparison table: per variant, metrics over seeds with intervals, and the paired test against the baseline.
+
+Beside the t-intervals and paired t-tests, the compared metric gets a
+seeded bootstrap interval of its mean and of the paired difference, the
+probability of improvement over paired seeds, Holm-adjusted p-values across
+the comparison's variants, and the number of seeds the paired t-test would
+need (`kerasreg.comparison.statistics`).
+"""
 
 import csv
 import io
 import math
 
-from kerasreg.comparison.statistics import mean_interval, paired_difference
+import numpy as np
+
+from kerasreg.comparison.statistics import (bootstrap_interval, holm, mean_interval, paired_difference,
+                                            probability_of_improvement, seeds_needed)
 from kerasreg.engine.hardware import describe_machine
-from kerasreg.reporting.gaps import gap_formula, generalization_gap
+from kerasreg.reporting.gaps import gap_formula, generalization_gap, lower_is_better
 from kerasreg.version import short_code_identity
 
+# Bootstrap settings of every table. The seed makes a table reproducible: with
+# a handful of seeds the resampled means take a few dozen values, so an end
+# near a jump between them moves by up to ~0.1 points with the bootstrap seed.
+RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0
+POWER = 0.8
+# Where the seed count stops looking (`seeds_needed`).
+MAX_SEEDS = 1000
+# What the rows' statistics are, for readers of comparison.json.
+STATISTICS = {
+    "mean, low, high": "the mean over seeds and its Student-t interval",
+    "bootstrap": "BCa bootstrap interval of the mean (of the paired differences under difference), seeds resampled",
+    "p_value": "two-sided paired t-test of the difference to the baseline",
+    "p_holm": "p_value adjusted by Holm's step-down method across the comparison's variants",
+    "p_improve": "share of seeds on which the variant beats the baseline (ties 1/2), percentile bootstrap interval",
+    "seeds_needed": "seeds for the paired t-test to reach `power` at two-sided `alpha` (noncentral t) at the sd of "
+                    "the paired differences, for the observed difference and for `target`; null: more than "
+                    "`max_seeds`",
+}
 
 
 def metrics_of(metric="accuracy"):
@@ -43,15 +72,42 @@ def _metric(results, read):
     return value
 
 
-def summarize(spec, runs, confidence=0.95, metric="accuracy"):
+def summarize(spec, runs, confidence=0.95, metric="accuracy", *, resamples=RESAMPLES, seed=BOOTSTRAP_SEED,
+              target_difference=None, power=POWER):
     """One row per variant (in the spec's order) from ``runs``: ``{variant: {seed: results}}``.
 
-    Every metric gets its mean and t-interval over the variant's seeds; the
-    test accuracy also gets the paired difference to the baseline over the
-    seeds both have, with its interval and the paired t-test's p-value.
+    Every metric gets its mean and t-interval over the variant's seeds. The
+    compared metric (test ``metric``) also gets, under ``"bootstrap"``, the
+    BCa bootstrap interval of its mean (`bootstrap_interval`), and under
+    ``"difference"`` the paired comparison with the baseline over the seeds
+    both have: the mean difference with its t-interval and paired t-test
+    p-value, the sd of the per-seed differences, the BCa interval of the
+    difference (``"bootstrap"``), the Holm-adjusted p-value across the
+    comparison's variants (``"p_holm"``, `holm`), the probability of
+    improvement over paired seeds (``"p_improve"``, larger is better but
+    for a lower-is-better metric such as loss) and the seeds the paired
+    t-test needs for ``power`` at level ``1 - confidence``
+    (``"seeds_needed"``: at the observed difference, and at
+    ``target_difference``, 0.005 (half a point) for accuracy by default).
+
+    Args:
+        spec: The `ComparisonSpec`.
+        runs: ``{variant: {seed: results}}``.
+        confidence: Float in (0, 1), of every interval.
+        metric: The compared metric.
+        resamples: Integer >= 100, bootstrap resamples.
+        seed: Integer >= 0, the bootstrap's seed (the same for every variant).
+        target_difference: Float > 0 or None.
+        power: Float in (0, 1).
+
+    Returns:
+        A list of dicts, one per variant.
     """
+    if target_difference is None and metric == "accuracy":
+        target_difference = 0.005
     baseline = runs.get(spec.baseline, {})
     columns = metrics_of(metric)
+    sign = -1.0 if lower_is_better(metric) else 1.0
     rows = []
     for variant in spec.variants:
         by_seed = runs.get(variant.name, {})
@@ -62,18 +118,46 @@ def summarize(spec, runs, confidence=0.95, metric="accuracy"):
             interval = mean_interval(values, confidence) if values else None
             row[column] = None if interval is None else {
                 "mean": interval.mean, "low": interval.low, "high": interval.high, "n": interval.n}  # fmt: skip
+            if column == columns[0][0]:
+                booted = bootstrap_interval(values, confidence, resamples, seed=seed) if values else None
+                row["bootstrap"] = None if booted is None else {
+                    "low": booted.low, "high": booted.high, "method": "BCa", "resamples": resamples, "seed": seed}  # fmt: skip
         params = [r.get("parameters") for r in by_seed.values() if r.get("parameters") is not None]
         row["parameters"] = params[0] if params else None
         shared = sorted(set(by_seed) & set(baseline))
         row["difference"] = None
         if shared and variant.name != spec.baseline:
             read = columns[0][1]
-            result = paired_difference([_metric(by_seed[s], read) for s in shared],
-                                       [_metric(baseline[s], read) for s in shared], confidence)  # fmt: skip
+            a = np.array([_metric(by_seed[s], read) for s in shared])
+            b = np.array([_metric(baseline[s], read) for s in shared])
+            result = paired_difference(a, b, confidence)
+            booted = bootstrap_interval(a - b, confidence, resamples, seed=seed)
+            improve = probability_of_improvement(sign * a, sign * b, True, confidence, resamples, seed)
+            sd = float(np.std(a - b, ddof=1)) if len(shared) > 1 else math.nan
             row["difference"] = {"mean": result.difference.mean, "low": result.difference.low,
-                                 "high": result.difference.high, "n": len(shared), "p_value": result.p_value}  # fmt: skip
+                                 "high": result.difference.high, "n": len(shared), "p_value": result.p_value,
+                                 "sd": sd, "bootstrap": {"low": booted.low, "high": booted.high},
+                                 "p_holm": math.nan,
+                                 "p_improve": {"mean": improve.mean, "low": improve.low, "high": improve.high},
+                                 "seeds_needed": _seeds_needed(result.difference.mean, sd, round(1 - confidence, 12),
+                                                               power, target_difference)}  # fmt: skip
         rows.append(row)
+    # The family: every variant's paired t-test against the one baseline.
+    tested = [row["difference"] for row in rows if row["difference"] is not None]
+    for difference, adjusted in zip(tested, holm([d["p_value"] for d in tested]) if tested else []):
+        difference["p_holm"] = float(adjusted)
     return rows
+
+
+def _seeds_needed(observed, sd, alpha, power, target):
+    """The seeds the paired t-test needs at the observed difference and at ``target`` (None without a spread)."""
+    if not sd > 0:  # one pair, or a difference identical on every seed: no spread to plan with
+        return None
+    needed = {"alpha": alpha, "power": power, "max_seeds": MAX_SEEDS,
+              "observed": seeds_needed(observed, sd, alpha, power, MAX_SEEDS)}
+    if target is not None:
+        needed.update(target=target, at_target=seeds_needed(target, sd, alpha, power, MAX_SEEDS))
+    return needed
 
 
 def _mean(row, column, digits=4):
@@ -195,47 +279,139 @@ def machines_markdown(groups, runs):
     return "\n".join(lines) + "\n"
 
 
+def _bootstrap(cell, scale, digits, signed=False):
+    if cell is None or math.isnan(cell["low"]):
+        return "-"
+    form = f"{'+' if signed else ''}.{digits}f"
+    return f"[{cell['low'] * scale:{form}}, {cell['high'] * scale:{form}}]"
+
+
+def _tests(row, scale, digits):
+    """The Δ boot, p Holm and P(improve) cells of ``row``."""
+    cell = row["difference"]
+    if row["baseline"]:
+        return "", "", ""
+    if cell is None:
+        return "-", "-", "-"
+    improve = cell["p_improve"]
+    chance = f"{improve['mean']:.2f}" + ("" if math.isnan(improve["low"]) else
+                                        f" [{improve['low']:.2f}, {improve['high']:.2f}]")  # fmt: skip
+    holm_p = "-" if math.isnan(cell["p_holm"]) else f"{cell['p_holm']:.3g}"
+    return _bootstrap(cell["bootstrap"], scale, digits, signed=True), holm_p, chance
+
+
+def _legend(rows, confidence, percent):
+    """What the bootstrap, Holm and P(improve) columns are, and the seeds the paired t-test needs."""
+    booted = next((row["bootstrap"] for row in rows if row["bootstrap"] and not math.isnan(row["bootstrap"]["low"])),
+                  None)  # fmt: skip
+    compared = [row["difference"] for row in rows if row["difference"] is not None]
+    tested = sum(not math.isnan(cell["p_value"]) for cell in compared)
+    sentences = []
+    if booted:
+        sentences.append(f"boot: BCa bootstrap {confidence:.0%} intervals over seeds ({booted['resamples']:,} "
+                         f"resamples, seed {booted['seed']}).")  # fmt: skip
+    if tested:
+        sentences.append(f"p Holm: the paired t-tests' p-values adjusted by Holm's step-down method for the {tested} "
+                         f"test{'s' * (tested != 1)} against the baseline.")  # fmt: skip
+    if compared:
+        sentences.append("P(improve): the share of seeds on which the variant beats the baseline (ties count 1/2), "
+                         "with its percentile bootstrap interval.")  # fmt: skip
+    lines = [" ".join(sentences)] if sentences else []
+    planned = [row for row in rows if row["difference"] and row["difference"]["seeds_needed"]]
+    if planned:
+        needed = planned[0]["difference"]["seeds_needed"]
+        lines += ["", f"Seeds for {needed['power']:.0%} power (paired t-test, two-sided α = {needed['alpha']:.2g}) at "
+                      "each variant's sd of the paired differences:"]  # fmt: skip
+        scale, digits, unit = (100.0, 2, " pts") if percent else (1.0, 4, "")
+        for row in planned:
+            cell = row["difference"]
+            needed = cell["seeds_needed"]
+            line = (f"- {row['variant']}: sd {cell['sd'] * scale:.{digits}f}{unit}; "
+                    f"{_count(needed, 'observed')} seeds for its {cell['mean'] * scale:+.{digits}f}{unit}")  # fmt: skip
+            if needed.get("target") is not None:
+                line += f", {_count(needed, 'at_target')} for {needed['target'] * scale:.{digits}f}{unit}"
+            lines.append(line)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _count(needed, key):
+    return f"> {needed['max_seeds']}" if needed[key] is None else str(needed[key])
+
+
 def markdown(rows, confidence=0.95, metric="accuracy"):
-    """The table as Markdown (accuracy in %, differences in percentage points; other metrics as they are)."""
+    """The table as Markdown (accuracy in %, differences in percentage points; other metrics as they are).
+
+    Under it, what its bootstrap, Holm and P(improve) columns are, and per
+    variant the seeds the paired t-test needs (`summarize`).
+    """
     level = f"{confidence:.0%}"
     percent = metric == "accuracy"
     short = "acc" if percent else metric
-    header = ["variant", "seeds", f"test {short}{' %' if percent else ''} (± {level} CI)",
-              f"Δ vs baseline{', pts' if percent else ''} [{level} CI]", "p (paired t)"]  # fmt: skip
+    header = ["variant", "seeds", f"test {short}{' %' if percent else ''} (± {level} CI)", f"boot {level} CI",
+              f"Δ vs baseline{', pts' if percent else ''} [{level} CI]", f"Δ boot {level} CI", "p (paired t)",
+              "p Holm", f"P(improve) [{level} CI]"]  # fmt: skip
     if metric != "loss":
         header.append(f"gap {short}")
     header += ["gap loss", "NLL", "Brier", "ECE", "epochs", "time s", "params"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    scale, digits = (100.0, 2) if percent else (1.0, 4)
     for row in rows:
-        difference, p = _difference(row, 100.0 if percent else 1.0, 2 if percent else 4)
+        difference, p = _difference(row, scale, digits)
+        booted, holm_p, chance = _tests(row, scale, digits)
         cells = [row["variant"], str(len(row["seeds"])),
-                 _plus_minus(row[f"test_{metric}"], 2 if percent else 4, 100 if percent else 1), difference, p]  # fmt: skip
+                 _plus_minus(row[f"test_{metric}"], digits, scale), _bootstrap(row["bootstrap"], scale, digits),
+                 difference, booted, p, holm_p, chance]  # fmt: skip
         if metric != "loss":
             cells.append(_mean(row, f"gap_{metric}"))
         cells += [_mean(row, "gap_loss"), _mean(row, "test_nll"), _mean(row, "test_brier"), _mean(row, "test_ece"),
                   _mean(row, "epochs", 0), _mean(row, "wall_seconds", 0),
                   f"{row['parameters']:,}" if row["parameters"] is not None else "-"]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    legend = _legend(rows, confidence, percent)
+    return "\n".join(lines) + "\n" + (f"\n{legend}" if legend else "")
 
 
 def csv_text(rows, metric="accuracy"):
-    """The table as CSV: one row per variant, means and interval bounds as plain numbers."""
+    """The table as CSV: one row per variant, means and interval bounds as plain numbers.
+
+    ``seeds_needed``/``seeds_needed_at_target`` are empty without a spread
+    to plan with and ``>1000`` beyond the search's end.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     columns = [c for c, _, _ in metrics_of(metric)]
     header = ["variant", "seeds"]
     for column in columns:
         header += [f"{column}_mean", f"{column}_ci_low", f"{column}_ci_high"]
-    header += ["difference_mean", "difference_ci_low", "difference_ci_high", "p_value", "parameters"]
+        if column == columns[0]:
+            header += [f"{column}_boot_low", f"{column}_boot_high"]
+    header += ["difference_mean", "difference_ci_low", "difference_ci_high", "difference_boot_low",
+               "difference_boot_high", "difference_sd", "p_value", "p_holm", "p_improve", "p_improve_ci_low",
+               "p_improve_ci_high", "seeds_needed", "target_difference", "seeds_needed_at_target", "parameters"]  # fmt: skip
     writer.writerow(header)
     for row in rows:
         line = [row["variant"], len(row["seeds"])]
         for column in columns:
             cell = row[column] or {}
             line += [cell.get("mean", ""), cell.get("low", ""), cell.get("high", "")]
+            if column == columns[0]:
+                booted = row["bootstrap"] or {}
+                line += [booted.get("low", ""), booted.get("high", "")]
         difference = row["difference"] or {}
+        booted = difference.get("bootstrap", {})
+        improve = difference.get("p_improve", {})
+        needed = difference.get("seeds_needed") or {}
         line += [difference.get("mean", ""), difference.get("low", ""), difference.get("high", ""),
-                 difference.get("p_value", ""), row["parameters"] if row["parameters"] is not None else ""]  # fmt: skip
+                 booted.get("low", ""), booted.get("high", ""), difference.get("sd", ""),
+                 difference.get("p_value", ""), difference.get("p_holm", ""), improve.get("mean", ""),
+                 improve.get("low", ""), improve.get("high", ""), _csv_count(needed, "observed"),
+                 needed.get("target", ""), _csv_count(needed, "at_target"),
+                 row["parameters"] if row["parameters"] is not None else ""]  # fmt: skip
         writer.writerow(line)
     return buffer.getvalue()
+
+
+def _csv_count(needed, key):
+    if key not in needed:
+        return ""
+    return f">{needed['max_seeds']}" if needed[key] is None else needed[key]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kerasreg.comparison import summarize, variant_config
+from kerasreg.comparison import csv_text, markdown, summarize, variant_config
 from kerasreg.comparison.spec import find_comparison
 from kerasreg.comparison.runner import comparison_identity
-from kerasreg.comparison.table import machine_groups
+from kerasreg.comparison.table import STATISTICS, machine_groups
 from kerasreg.comparison import comparison_base
 from kerasreg.config import to_dict
 from kerasreg.config.recorded import as_recorded
@@ -90,5 +90,9 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
     table = json.loads((folder / "comparison.json").read_text())
     assert table["comparison"] == spec.name and table["baseline"] == spec.baseline
     assert _close(table["rows"], json.loads(json.dumps(summarize(spec, runs))))
+    # Its Markdown and CSV, bootstrap, Holm, P(improve) and seed counts included, are those rows'.
+    assert table["statistics"] == STATISTICS
+    assert markdown(table["rows"]) in (folder / "comparison.md").read_text()
+    assert (folder / "comparison.csv").read_bytes().decode() == csv_text(table["rows"])  # csv ends lines with \r\n
     # The table says which machines its runs (and so its times) come from.
     assert table["machines"] == json.loads(json.dumps(machine_groups(runs)))

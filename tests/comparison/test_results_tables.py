@@ -5,8 +5,9 @@ heading, each table is a comparison typed in by hand from a
 ``docs/results/cifar/compare-<name>/comparison.json``. This reads every
 number back out of the page and checks it against those files, to the
 digits printed, matching rows by the variant name each row starts with (so
-swapped numbers fail, in any row order), and checks the line under each
-table that says which code made its runs. Below that heading, the earlier
+swapped numbers fail, in any row order), including the bootstrap, Holm
+and P(improve) columns, and checks the line under each table that says
+which code made its runs and the list of seeds each variant would need. Below that heading, the earlier
 measurements have no kept evidence; each of their tables is listed here by
 its header (``EARLIER``), so a table added there is a deliberate choice.
 
@@ -34,6 +35,9 @@ README = (ROOT / "README.md").read_text()
 RESULTS = ROOT / "docs" / "results" / "cifar"
 EARLIER_HEADING = "## Earlier measurements"
 HEADER = "| variant | seeds | test acc % (± 95% CI) |"
+# The statistics every checked table has beside the t-intervals (`kerasreg.comparison.markdown`).
+STATISTICS = ["boot 95% CI", "Δ boot 95% CI", "p Holm", "P(improve) [95% CI]"]
+SEEDS_LINE = re.compile(r"^- `([^`]+)`: sd (\S+) pts; (> 1000|\d+) seeds for its (\S+) pts, (> 1000|\d+) for 0\.50 pts$")
 # The earlier measurements' tables, by header, as often as each occurs.
 EARLIER = [
     "| variant | seeds | test acc % (± 95% CI) | Δ vs baseline, pts [95% CI] | p (paired t) | gap acc | gap loss "
@@ -191,7 +195,10 @@ def test_results_table_follows_from_its_evidence(name, header, body, after):
     rows = evidence["rows"]
     by_label = _rows_by_label(name, body)
     assert sorted(by_label) == sorted(row["variant"] for row in rows), name
-    column = {title.split(" ")[0]: i for i, title in enumerate(header)}
+    column = {}
+    for i, title in enumerate(header):  # by first word; the t-test columns come before their bootstrap/Holm ones
+        column.setdefault(title.split(" ")[0], i)
+    assert all(title in header for title in STATISTICS), f"{name}: the table lacks some of {STATISTICS}"
     for row in rows:
         cells = by_label[row["variant"]]
         where = f"{name}, row {row['variant']!r}"
@@ -199,13 +206,20 @@ def test_results_table_follows_from_its_evidence(name, header, body, after):
         accuracy = row["test_accuracy"]
         half_width = (accuracy["high"] - accuracy["low"]) / 2
         assert _matches(cells[column["test"]], [100 * accuracy["mean"], 100 * half_width]), where
+        booted = row["bootstrap"]
+        assert _matches(cells[header.index("boot 95% CI")], [100 * booted["low"], 100 * booted["high"]]), where
         delta = cells[column["Δ"]]
+        tests = [cells[header.index(title)] for title in STATISTICS[1:]]
         if row["baseline"]:
-            assert delta == "baseline" and cells[column["p"]] == "", where
+            assert delta == "baseline" and cells[column["p"]] == "" and tests == ["", "", ""], where
         else:
             d = row["difference"]
             assert _matches(delta, [100 * d["mean"], 100 * d["low"], 100 * d["high"]]), where
             assert _matches(cells[column["p"]], [d["p_value"]]), where
+            assert _matches(tests[0], [100 * d["bootstrap"]["low"], 100 * d["bootstrap"]["high"]]), f"{where}: Δ boot"
+            assert _matches(tests[1], [d["p_holm"]]), f"{where}: p Holm"
+            improve = d["p_improve"]
+            assert _matches(tests[2], [improve["mean"], improve["low"], improve["high"]]), f"{where}: P(improve)"
         for title, key in [("gap acc", "gap_accuracy"), ("gap loss", "gap_loss"), ("NLL", "test_nll"),
                            ("Brier", "test_brier"), ("ECE", "test_ece")]:
             assert _matches(cells[header.index(title)], [row[key]["mean"]]), f"{where}: {title}"
@@ -224,6 +238,38 @@ def test_results_table_says_which_code_made_its_runs(name, header, body, after):
     # One code version, or a table that lists each one ("Mixed code: ...").
     assert after.startswith(code_markdown(groups, runs).rstrip("\n")), (
         f"{name}: the line under the table must say which code made its runs: {code_markdown(groups, runs)!r}")
+
+
+def _section(name):
+    """The checked part's text from the heading of ``name``'s section to the next heading."""
+    lines, _ = _split_page()
+    text = "\n".join(lines)
+    sections = re.split(r"\n(?=#+ )", text)
+    found = [s for s in sections if f"recipes/cifar-{name}.toml --data" in s]
+    assert len(found) == 1, name
+    return found[0]
+
+
+@pytest.mark.parametrize("name", [t[0] for t in TABLES])
+def test_results_table_lists_the_seeds_each_variant_needs(name):
+    evidence = json.loads((RESULTS / f"compare-{name}" / "comparison.json").read_text())
+    planned = {row["variant"]: row["difference"] for row in evidence["rows"]
+               if row["difference"] and row["difference"]["seeds_needed"]}  # fmt: skip
+    listed = {}
+    for line in _section(name).splitlines():
+        match = SEEDS_LINE.match(line)
+        if match:
+            assert match.group(1) not in listed, f"{name}: {match.group(1)} listed twice"
+            listed[match.group(1)] = match.groups()[1:]
+    assert sorted(listed) == sorted(planned), name
+    for variant, (sd, observed, difference, at_target) in listed.items():
+        cell, where = planned[variant], f"{name}, {variant}"
+        needed = cell["seeds_needed"]
+        # The page says "80 % power", "α = 0.05" and "0.50 pts" once for all its lists.
+        assert (needed["power"], needed["alpha"], needed["target"]) == (0.8, 0.05, 0.005), where
+        assert _matches(sd, [100 * cell["sd"]]) and _matches(difference, [100 * cell["mean"]]), where
+        for shown, seeds in ((observed, needed["observed"]), (at_target, needed["at_target"])):
+            assert shown == ("> 1000" if seeds is None else str(seeds)), where
 
 
 def _swap_first_two_labels(body):
