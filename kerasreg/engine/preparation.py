@@ -6,6 +6,7 @@ before its directory is written.
 
 import contextlib
 import dataclasses
+import functools
 import math
 import os
 
@@ -69,7 +70,10 @@ def distribution_strategy():
 
     - ``TF_CONFIG`` set: `MultiWorkerMirroredStrategy`, and ``workers`` is
       ``(num_workers, task_index)`` (`kerasreg.engine.multi_worker`).
-    - Several GPUs visible: `MirroredStrategy` over them.
+    - Several GPUs, or no GPU and a CPU split into several logical devices
+      (`tf.config.set_logical_device_configuration`, before TensorFlow
+      starts): `MirroredStrategy` over them, one replica each. The devices
+      are logical, so one GPU split the same way counts as several.
     - Otherwise ``None``, the default strategy (one device).
     """
     import tensorflow as tf
@@ -77,9 +81,23 @@ def distribution_strategy():
     workers = multi_worker.cluster()
     if workers is not None:
         return multi_worker.strategy(), workers
-    if len(tf.config.list_physical_devices("GPU")) > 1:
-        return tf.distribute.MirroredStrategy(), None
+    # The devices `MirroredStrategy()` itself mirrors over: the GPUs, else the
+    # CPU's logical devices (one unless the user split it).
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if len(devices) > 1:
+        return _mirrored_strategy(tuple(device.name for device in devices)), None
     return None, None
+
+
+@functools.cache
+def _mirrored_strategy(devices):
+    # One per process, shared by its runs: each new strategy numbers its
+    # all-reduces from the same collective keys, so the second run of a
+    # comparison or search would meet the first one's under those keys and
+    # fail ("Shape mismatch in the collective instance", tensorflow/tensorflow#62790).
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy(list(devices))
 
 
 def _labels_one_hot(dataset, num_classes):

@@ -372,10 +372,12 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
         if parts.swa is not None:
             results["swa"] = {"start_epoch": parts.swa.start_epoch, "snapshots": parts.swa.snapshots_averaged,
                               "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
+        replicas = int(model.distribute_strategy.num_replicas_in_sync)
         if prepared.workers is not None:
-            # Replicas the strategy synchronized: one per worker on CPUs.
             results["workers"] = prepared.workers[0]
-            results["replicas_in_sync"] = int(model.distribute_strategy.num_replicas_in_sync)
+        if prepared.workers is not None or replicas > 1:
+            # Replicas the strategy synchronized: one per worker on CPUs, one per device under MirroredStrategy.
+            results["replicas_in_sync"] = replicas
         if not prepared.chief:
             shutil.rmtree(run_dir, ignore_errors=True)
             results["run_dir"] = None
