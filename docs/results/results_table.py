@@ -1,11 +1,15 @@
 """Prints a comparison's table in the format of docs/results.md, from its ``comparison.json``.
 
-docs/results.md rounds as this prints (accuracy and differences in points to two
-decimals, p to two significant figures, the rest to three decimals, epochs
-and seconds to whole numbers); ``tests/comparison/test_results_tables.py``
-reads that page's tables back against the same files. Variant names come
-out as the comparison file spells them: give them plainer labels by hand.
-Run from the repository root:
+docs/results.md rounds as this prints: accuracy, its bootstrap interval,
+differences in points and P(improve) to two decimals, the p-values (paired t
+and Holm) to two significant figures, the gaps, NLL, Brier and ECE to three
+decimals, epochs and seconds to whole numbers, with "−" for minus (but
+7.9e-05 for a p-value below 0.001). Under the table come the line saying
+which code made the runs and the seeds each variant would need for the
+power the comparison planned for.
+``tests/comparison/test_results_tables.py`` reads that page's tables back
+against the same files. Variant names come out as the comparison file
+spells them: give them plainer labels by hand. Run from the repository root:
 
     python docs/results/results_table.py schedules [--time]
 
@@ -18,26 +22,82 @@ import json
 import os
 
 
+def _minus(text):
+    return text.replace("-", "−")
+
+
 def _signed(points):
-    return f"{points:+.2f}".replace("-", "−")
+    return _minus(f"{points:+.2f}")
+
+
+def _p(value):
+    return f"{value:#.2g}"  # below 0.001 as 7.9e-05, its exponent's sign a hyphen
 
 
 def _row(row, time):
-    accuracy = row["test_accuracy"]
+    accuracy, booted = row["test_accuracy"], row["bootstrap"]
     cells = [row["variant"], str(len(row["seeds"])),
-             f"{100 * accuracy['mean']:.2f} ± {50 * (accuracy['high'] - accuracy['low']):.2f}"]
+             f"{100 * accuracy['mean']:.2f} ± {50 * (accuracy['high'] - accuracy['low']):.2f}",
+             f"[{100 * booted['low']:.2f}, {100 * booted['high']:.2f}]"]
     if row["baseline"]:
-        cells += ["baseline", ""]
+        cells += ["baseline", "", "", "", ""]
     else:
         d = row["difference"]
+        improve = d["p_improve"]
         cells += [f"{_signed(100 * d['mean'])} [{_signed(100 * d['low'])}, {_signed(100 * d['high'])}]",
-                  f"{d['p_value']:#.2g}"]
-    cells += [f"{row[key]['mean']:.3f}".replace("-", "−")
+                  f"[{_signed(100 * d['bootstrap']['low'])}, {_signed(100 * d['bootstrap']['high'])}]",
+                  _p(d["p_value"]), _p(d["p_holm"]),
+                  f"{improve['mean']:.2f} [{improve['low']:.2f}, {improve['high']:.2f}]"]
+    cells += [_minus(f"{row[key]['mean']:.3f}")
               for key in ("gap_accuracy", "gap_loss", "test_nll", "test_brier", "test_ece")]
     cells.append(f"{row['epochs']['mean']:.0f}")
     if time:
         cells.append(f"{row['wall_seconds']['mean']:.0f}")
     return "| " + " | ".join(cells) + " |"
+
+
+def _runs_text(members, rows):
+    """"seeds 0, 1 (12 runs)" when the group holds every run of those seeds, else the runs one by one."""
+    seeds = sorted({seed for _, seed in members})
+    every = sum(1 for row in rows for seed in row["seeds"] if seed in seeds)
+    if every == len(members):
+        label = "seed" if len(seeds) == 1 else "seeds"
+        return f"{label} {', '.join(map(str, seeds))} ({len(members)} run{'s' * (len(members) != 1)})"
+    return ", ".join(f"{variant} seed {seed}" for variant, seed in members)
+
+
+def _code_lines(groups, rows):
+    """Which code made the runs, as `kerasreg.comparison.table.code_markdown` words it."""
+    if not groups:
+        return []
+    if len(groups) == 1 and groups[0]["source_sha256"] is None:
+        return ["Code: not recorded (the runs predate results recording the code's identity)."]
+    if len(groups) == 1:
+        return [f"Code: kerasreg {groups[0]['code']} (every run)."]
+    return ([f"Mixed code: the runs span {len(groups)} kerasreg versions:"]
+            + [f"- {group['code']}: {_runs_text(group['runs'], rows)}" for group in groups])  # fmt: skip
+
+
+def _seeds_lines(rows):
+    """The seeds each variant's paired t-test would need, one list item a variant."""
+    planned = [row for row in rows if row["difference"] and row["difference"].get("seeds_needed")]
+    if not planned:
+        return []
+    powers = {row["difference"]["seeds_needed"]["power"] for row in planned}
+    targets = {row["difference"]["seeds_needed"]["target"] for row in planned}
+    assert len(powers) == 1 and len(targets) == 1, "the variants' seed counts were planned differently"
+    power, target = powers.pop(), targets.pop()
+
+    def seeds(count):
+        return "> 1000" if count is None else str(count)
+
+    lines = [f"Seeds for {100 * power:.0f} % power:", ""]
+    for row in planned:
+        d = row["difference"]
+        needed = d["seeds_needed"]
+        lines.append(f"- `{row['variant']}`: sd {100 * d['sd']:.2f} pts; {seeds(needed['observed'])} seeds for its "
+                     f"{_signed(100 * d['mean'])} pts, {seeds(needed['at_target'])} for {100 * target:.2f} pts")
+    return lines
 
 
 def main(argv=None):
@@ -50,12 +110,18 @@ def main(argv=None):
         parser.exit(2, f"{parser.prog}: error: no {path}; run docs/results/collect.py first\n")
     with open(path) as handle:
         table = json.load(handle)
-    header = ["variant", "seeds", "test acc % (± 95% CI)", f"Δ vs {table['baseline']}, pts [95% CI]",
-              "p (paired t)", "gap acc", "gap loss", "NLL", "Brier", "ECE", "epochs"] + (["time s"] if args.time else [])
+    header = ["variant", "seeds", "test acc % (± 95% CI)", "boot 95% CI",
+              f"Δ vs {table['baseline']}, pts [95% CI]", "Δ boot 95% CI", "p (paired t)", "p Holm",
+              "P(improve) [95% CI]", "gap acc", "gap loss", "NLL", "Brier", "ECE", "epochs"]
+    header += ["time s"] if args.time else []
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in table["rows"]:
         print(_row(row, args.time))
+    for block in (_code_lines(table.get("code"), table["rows"]), _seeds_lines(table["rows"])):
+        if block:
+            print()
+            print("\n".join(block))
 
 
 if __name__ == "__main__":
