@@ -27,7 +27,6 @@ of one seed.
 import dataclasses
 import time
 
-import keras
 import numpy as np
 
 from kerasreg.engine import calibration
@@ -68,22 +67,16 @@ def model_predictor(name, model, config, prepared, calibrate=False):
     from kerasreg.engine.preparation import model_inputs
 
     evaluated = evaluation_model(model, config, metrics=())
-    forward = _inference_step(evaluated)
     batch_size = config.training.batch_size
 
     def predict(x):
-        outputs = [keras.ops.convert_to_numpy(forward(model_inputs(x[start:start + batch_size], prepared.dataset)))
+        # `predict_on_batch` compiles the predict step once and reuses it (any backend), without the data
+        # adapter `predict` builds on every call: many calls of a few batches each are the rule here.
+        outputs = [np.asarray(evaluated.predict_on_batch(model_inputs(x[start:start + batch_size], prepared.dataset)))
                    for start in range(0, len(x), batch_size)]  # fmt: skip
         return prepared.outputs.probabilities(np.concatenate(outputs)), None
 
     return Predictor(name, predict, calibrate)
-
-
-def _inference_step(model):
-    """``model(x, training=False)``, traced once per input shape (a short last batch adds one trace)."""
-    import tensorflow as tf
-
-    return tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
 
 def mc_predictor(name, model, config, prepared, num_samples):
