@@ -89,6 +89,9 @@ def summarize(spec, runs, confidence=0.95, metric="accuracy", *, resamples=RESAM
     t-test needs for ``power`` at level ``1 - confidence``
     (``"seeds_needed"``: at the observed difference, and at
     ``target_difference``, 0.005 (half a point) for accuracy by default).
+    When runs recorded ``training.targets``, every row also gets
+    ``"time_to_target"``: the objective's name and mode and, per target,
+    `time_to_target_summary`; rows of runs without targets have no such key.
 
     Args:
         spec: The `ComparisonSpec`.
@@ -146,7 +149,99 @@ def summarize(spec, runs, confidence=0.95, metric="accuracy", *, resamples=RESAM
     tested = [row["difference"] for row in rows if row["difference"] is not None]
     for difference, adjusted in zip(tested, holm([d["p_value"] for d in tested]) if tested else []):
         difference["p_holm"] = float(adjusted)
+    targets = _targets(runs)
+    if targets:  # rows of runs without targets keep exactly their former keys
+        objective = _objective(runs)
+        for row in rows:
+            row["time_to_target"] = {
+                "objective": objective and objective[0], "mode": objective and objective[1],
+                "targets": time_to_target_summary(runs.get(row["variant"], {}), targets)}  # fmt: skip
     return rows
+
+
+def seeds_to_reach(n):
+    """How many of a variant's ``n`` seeds must reach a target for its median time to count: ⌈3n/5⌉.
+
+    AlgoPerf's rule (Dahl et al., *Benchmarking Neural Network Training
+    Algorithms*, 2023): a target counts as reached when at least 3 of the
+    5 trials reach it. The same share of 60 %, rounded up, for any number
+    of seeds: 2 of 3, 3 of 5, 6 of 10, every seed of 1 or 2.
+
+    Args:
+        n: Integer >= 0, the seeds.
+
+    Returns:
+        The integer ⌈3n/5⌉.
+
+    Example:
+
+    >>> [seeds_to_reach(n) for n in (1, 2, 3, 4, 5, 10)]
+    [1, 2, 2, 3, 3, 6]
+    """
+    return (3 * n + 4) // 5  # integer ceiling: 0.6 * n is inexact in floating point
+
+
+def time_to_target_summary(by_seed, targets):
+    """Per target, how many of a variant's seeds reached it and, when enough did, how fast.
+
+    Each run's ``results["time_to_target"]`` (`kerasreg.engine.training.time_to_target`)
+    says at which epoch and training second its objective first reached
+    each target. A seed counts for a target when its run recorded that
+    target; medians are over the seeds that reached it, and only when at
+    least `seeds_to_reach` of the counted ones did.
+
+    Args:
+        by_seed: ``{seed: results}`` of one variant.
+        targets: The targets to summarize, in order.
+
+    Returns:
+        A list of dicts ``{"target", "seeds", "reached", "required",
+        "median_seconds", "median_epochs"}``, one per target some seed
+        recorded; the medians are None below ``required`` (and
+        ``median_seconds`` where no reaching run recorded its time).
+
+    Example:
+
+    >>> runs = {s: {"time_to_target": [{"target": 0.9, "epoch": e, "seconds": e and 2.0 * e}]}
+    ...         for s, e in enumerate([3, 5, None, 4])}
+    >>> time_to_target_summary(runs, [0.9])
+    [{'target': 0.9, 'seeds': 4, 'reached': 3, 'required': 3, 'median_seconds': 8.0, 'median_epochs': 4.0}]
+    """
+    summary = []
+    for target in targets:
+        records = [record for seed in sorted(by_seed) for record in by_seed[seed].get("time_to_target") or []
+                   if record["target"] == target]  # fmt: skip
+        if not records:
+            continue
+        reached = [record for record in records if record["epoch"] is not None]
+        required = seeds_to_reach(len(records))
+        counted = len(reached) >= required
+        seconds = [record["seconds"] for record in reached if record["seconds"] is not None]
+        epochs = [record["epoch"] for record in reached]
+        summary.append({"target": target, "seeds": len(records), "reached": len(reached), "required": required,
+                        "median_seconds": float(np.median(seconds)) if counted and seconds else None,
+                        "median_epochs": float(np.median(epochs)) if counted else None})  # fmt: skip
+    return summary
+
+
+def _targets(runs):
+    """The targets the runs recorded, in the order first seen (variant by variant, seed by seed)."""
+    seen = {}
+    for by_seed in runs.values():
+        for seed in sorted(by_seed):
+            for record in by_seed[seed].get("time_to_target") or []:
+                seen.setdefault(record["target"], None)
+    return list(seen)
+
+
+def _objective(runs):
+    """``(name, mode)`` of the runs' objective, as their results.json recorded it, or None."""
+    for by_seed in runs.values():
+        for results in by_seed.values():
+            objective = results.get("objective")
+            if objective:
+                return objective["name"], objective["mode"]
+    return None
 
 
 def _seeds_needed(observed, sd, alpha, power, target):
@@ -338,11 +433,60 @@ def _count(needed, key):
     return f"> {needed['max_seeds']}" if needed[key] is None else str(needed[key])
 
 
+def time_to_target_markdown(rows):
+    """The time-to-target table of ``rows`` (`summarize`) as Markdown, or "" when no run recorded targets.
+
+    One line per variant and target: ``k of n`` seeds reached it, and the
+    median training seconds and epochs of those that did; ``not reached
+    (k of n)`` with fewer than `seeds_to_reach` of them.
+
+    Example:
+
+    >>> rows = [{"variant": "none", "time_to_target": {"objective": "val_accuracy", "mode": "max", "targets": [
+    ...     {"target": 0.9, "seeds": 5, "reached": 3, "required": 3, "median_seconds": 41.5, "median_epochs": 7.0},
+    ...     {"target": 0.95, "seeds": 5, "reached": 2, "required": 3, "median_seconds": None,
+    ...      "median_epochs": None}]}}]
+    >>> print(time_to_target_markdown(rows), end="")  # doctest: +NORMALIZE_WHITESPACE
+    Time to target: the first epoch at which val_accuracy ≥ the target, and the training seconds at its end;
+    medians over the seeds that reached it, given when at least ⌈0.6·n⌉ of a variant's n seeds did
+    (3 of 5, AlgoPerf's rule).
+    <BLANKLINE>
+    | variant | target | reached | median s | median epochs |
+    |---|---|---|---|---|
+    | none | 0.9 | 3 of 5 | 41.5 | 7 |
+    | none | 0.95 | not reached (2 of 5) | - | - |
+    """
+    summaries = [row for row in rows if row.get("time_to_target")]
+    if not summaries:
+        return ""
+    first = summaries[0]["time_to_target"]
+    objective = first["objective"] or "the objective"
+    relation = "≤" if first["mode"] == "min" else "≥"
+    lines = [f"Time to target: the first epoch at which {objective} {relation} the target, and the training seconds "
+             "at its end; medians over the seeds that reached it, given when at least ⌈0.6·n⌉ of a variant's n seeds "
+             "did (3 of 5, AlgoPerf's rule).",
+             "",
+             "| variant | target | reached | median s | median epochs |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for row in summaries:
+        for cell in row["time_to_target"]["targets"]:
+            count = f"{cell['reached']} of {cell['seeds']}"
+            if cell["reached"] < cell["required"]:
+                lines.append(f"| {row['variant']} | {cell['target']:g} | not reached ({count}) | - | - |")
+                continue
+            seconds = "-" if cell["median_seconds"] is None else f"{cell['median_seconds']:.1f}"
+            lines.append(f"| {row['variant']} | {cell['target']:g} | {count} | {seconds} | "
+                         f"{cell['median_epochs']:g} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def markdown(rows, confidence=0.95, metric="accuracy"):
     """The table as Markdown (accuracy in %, differences in percentage points; other metrics as they are).
 
-    Under it, what its bootstrap, Holm and P(improve) columns are, and per
-    variant the seeds the paired t-test needs (`summarize`).
+    Under it, what its bootstrap, Holm and P(improve) columns are, per
+    variant the seeds the paired t-test needs (`summarize`), and, when the
+    runs recorded ``training.targets``, their time to target
+    (`time_to_target_markdown`).
     """
     level = f"{confidence:.0%}"
     percent = metric == "accuracy"
@@ -368,7 +512,8 @@ def markdown(rows, confidence=0.95, metric="accuracy"):
                   f"{row['parameters']:,}" if row["parameters"] is not None else "-"]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     legend = _legend(rows, confidence, percent)
-    return "\n".join(lines) + "\n" + (f"\n{legend}" if legend else "")
+    targets = time_to_target_markdown(rows)
+    return "\n".join(lines) + "\n" + (f"\n{legend}" if legend else "") + (f"\n{targets}" if targets else "")
 
 
 def csv_text(rows, metric="accuracy"):

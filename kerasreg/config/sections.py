@@ -7,6 +7,8 @@ validate their keys.
 """
 
 import dataclasses
+import math
+import numbers
 import sys
 from dataclasses import dataclass, field
 
@@ -31,6 +33,10 @@ def _non_negative(name, value):
     if value < 0:
         raise invalid_argument(name, "a float >= 0", value)
     return value
+
+
+def _finite_number(value):
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 # The data sources known by name (`kerasreg.data.load_dataset`): the
@@ -153,6 +159,11 @@ class TrainingConfig:
     lookahead_steps: int = 0
     lookahead_decay: float = 0.95**5
     lookahead_power: float = 3.0
+    # Values of the run's objective (val_accuracy as a fraction, val_loss, ...)
+    # whose first crossing each run records: epoch and training seconds
+    # (results["time_to_target"]). [] = none. Fractions in (0, 1] for
+    # accuracy-like objectives, checked when the run knows its objective.
+    targets: list = field(default_factory=list)
 
     def __post_init__(self):
         check_positive_int("training.epochs", self.epochs)
@@ -185,6 +196,11 @@ class TrainingConfig:
             raise invalid_argument("training.lookahead_decay", "a float in [0, 1]", self.lookahead_decay)
         if check_finite_float("training.lookahead_power", self.lookahead_power) < 0:
             raise invalid_argument("training.lookahead_power", "a float >= 0", self.lookahead_power)
+        # The message names the whole list: a bad entry is easier to find in it than alone.
+        if not isinstance(self.targets, list) or not all(map(_finite_number, self.targets)):
+            raise invalid_argument("training.targets", "a list of finite numbers, [] for none", self.targets)
+        if len(set(self.targets)) != len(self.targets):
+            raise invalid_argument("training.targets", "distinct numbers", self.targets)
         rate = check_finite_float("training.swa_learning_rate", self.swa_learning_rate)
         if rate < 0:
             raise invalid_argument("training.swa_learning_rate", "a float >= 0 (0 keeps the schedule)",

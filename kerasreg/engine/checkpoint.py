@@ -11,7 +11,8 @@ saves, after every epoch, in ``<run_dir>/resume/`` (`folder_of`):
   average and its snapshot count;
 - ``state.json``: epochs done, the name of that weights file, every seed
   generator's state (dropout and the other random layers), the metric
-  history so far, the training seconds, and the early-stopping counters.
+  history so far, the training seconds (in total and at each epoch's end),
+  and the early-stopping counters.
 
 Each file is written to a temporary name and renamed into place, the
 weights first and ``state.json`` last; ``state.json`` names the weights it

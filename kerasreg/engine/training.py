@@ -37,16 +37,23 @@ from kerasreg.version import __version__, code_identity
 
 
 class TimeAndNaN(keras.callbacks.Callback):
-    """Measures training wall time; stops at once on a NaN loss.
+    """Measures training wall time, in total and at the end of each epoch; stops at once on a NaN loss.
 
     Raising (rather than setting ``stop_training``) leaves the epoch
     unfinished, so the checkpoint is never written with the broken weights
     and the last one stays the last good one.
+
+    Args:
+        seconds: Training seconds before this process (a resumed run's).
+        epoch_seconds: ``seconds`` at the end of each of those epochs, in
+            order; None stands for an epoch whose time was not recorded
+            (checkpoints written before these times were kept).
     """
 
-    def __init__(self, seconds=0.0):
+    def __init__(self, seconds=0.0, epoch_seconds=()):
         super().__init__()
         self.seconds = seconds
+        self.epoch_seconds = list(epoch_seconds)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -54,6 +61,8 @@ class TimeAndNaN(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds += time.perf_counter() - self._start
+        # One entry per epoch end, as the history gets one: the two line up.
+        self.epoch_seconds.append(self.seconds)
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
@@ -61,6 +70,59 @@ class TimeAndNaN(keras.callbacks.Callback):
             raise FloatingPointError(
                 f"the training loss became {float(loss)} at step {batch + 1} of epoch {self._epoch + 1}"
             )
+
+
+# Metrics whose values are fractions in [0, 1] (suffixes count: binary_accuracy);
+# a target of 95 for one of them is a percentage that no run would reach.
+FRACTION_METRICS = ("accuracy", "auc", "precision", "recall")
+
+
+def check_targets(targets, objective):
+    """Raises `ConfigError` for a ``training.targets`` entry outside (0, 1] when ``objective`` is a fraction.
+
+    Args:
+        targets: The list ``training.targets``.
+        objective: The run's `kerasreg.engine.losses.Objective`.
+    """
+    if not any(objective.metric == m or objective.metric.endswith("_" + m) for m in FRACTION_METRICS):
+        return
+    for target in targets:
+        if not 0 < target <= 1:
+            raise ConfigError(f"training.targets holds {target!r}, but {objective.name} is a fraction: "
+                              f"targets must lie in (0, 1] (0.9 for 90 %)")  # fmt: skip
+
+
+def time_to_target(targets, series, mode, epoch_seconds):
+    """When the objective first reached each target: ``[{"target", "epoch", "seconds"}, ...]`` in ``targets``' order.
+
+    Reached means ``value >= target`` for mode ``"max"`` and ``value <=
+    target`` for ``"min"``. ``epoch`` counts from 1; ``seconds`` is the
+    training time at that epoch's end (its validation included). Both are
+    None for a target never reached; ``seconds`` also where that epoch's
+    time was not recorded.
+
+    Args:
+        targets: The target values.
+        series: The objective, one value per epoch (the run's history).
+        mode: ``"max"`` or ``"min"``.
+        epoch_seconds: Training seconds at the end of each epoch (None
+            where unknown), as `TimeAndNaN` records them.
+
+    Returns:
+        A list of dicts, one per target.
+
+    Example:
+
+    >>> time_to_target([0.5, 0.9], [0.4, 0.6, 0.7], "max", [1.5, 3.0, 4.5])
+    [{'target': 0.5, 'epoch': 2, 'seconds': 3.0}, {'target': 0.9, 'epoch': None, 'seconds': None}]
+    """
+    reached = (lambda value, target: value >= target) if mode == "max" else (lambda value, target: value <= target)
+    records = []
+    for target in targets:
+        epoch = next((i + 1 for i, value in enumerate(series) if reached(value, target)), None)
+        seconds = epoch_seconds[epoch - 1] if epoch is not None and epoch <= len(epoch_seconds) else None
+        records.append({"target": target, "epoch": epoch, "seconds": seconds})
+    return records
 
 
 def versions():
@@ -103,7 +165,7 @@ def training_callbacks(config, prepared, run_dir, folder, state, best_weights=No
     from kerasreg.reporting import RunLogger
 
     training = config.training
-    timer = TimeAndNaN(state.get("train_seconds", 0.0))
+    timer = TimeAndNaN(state.get("train_seconds", 0.0), state.get("epoch_seconds", [None] * state.get("epoch", 0)))
     callbacks = [timer]
     if training.lookahead_steps:
         callbacks.append(Lookahead(training.lookahead_steps, prepared.steps_per_epoch * training.epochs,
@@ -138,7 +200,7 @@ def training_callbacks(config, prepared, run_dir, folder, state, best_weights=No
 
 
 def _seconds(timer, started):
-    seconds = {"train_seconds": timer.seconds}
+    seconds = {"train_seconds": timer.seconds, "epoch_seconds": timer.epoch_seconds}
     if started is not None:
         seconds["total_seconds"] = time.perf_counter() - started
     return seconds
@@ -240,6 +302,8 @@ def _results(config, task, prepared, run_dir, history, done, timer, state, test_
     }
     if "val_accuracy" in history:
         results["best_validation_accuracy"] = float(max(history["val_accuracy"]))
+    if config.training.targets:
+        results["time_to_target"] = time_to_target(config.training.targets, series, objective.mode, timer.epoch_seconds)
     return results
 
 
@@ -319,7 +383,10 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     ``results["wall_time_seconds"]`` is the training time (the epochs);
     ``results["total_seconds"]`` the whole run, from this call to the
     results written (data, model, test set and saved models included); a
-    resumed run's times include those before the interruption.
+    resumed run's times include those before the interruption. With
+    ``training.targets``, ``results["time_to_target"]`` says when the
+    objective first reached each target (`time_to_target`), in epochs and
+    on the training time's clock.
     """
     clock = time.perf_counter()
     if verbose is None:
@@ -333,6 +400,8 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     finished = state.get("stopped", False) or done >= last_epoch
     if prepared is None:
         prepared = prepare(config, task, first_epoch=0 if finished else done, check_noops=check_noops)
+    # Needs the objective, which only the prepared run knows; still before the run directory exists.
+    check_targets(config.training.targets, prepared.objective)
     model = prepared.model
     best_weights = checkpoint.restore(model, folder, state) if state else None
     regularizers = active_regularizers(config, model, prepared.dataset)
