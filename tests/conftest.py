@@ -30,6 +30,7 @@ SLOWEST_FILES = (
     "tests/tuning/test_distributed.py",
     "tests/engine/test_devices.py",
     "tests/comparison/test_uncertainty_study.py",
+    "tests/engine/test_jax_backend.py",
 )
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,7 @@
 """Scoring a trained model: test-time augmentation, probabilities, calibration, and the inference model."""
 
+import contextlib
+
 import keras
 import numpy as np
 
@@ -20,13 +22,11 @@ def evaluation_model(model, config, metrics=None):
     (reflect-padded); 6 passes per image. Compiled with ``model``'s loss and
     ``metrics`` (default: accuracy).
     """
-    import tensorflow as tf
-
     mode = config.training.test_time_augmentation
     if mode == "none":
         return model
-    strategy = model.distribute_strategy
-    with strategy.scope():
+    strategy = getattr(model, "distribute_strategy", None)  # TensorFlow's models only
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
         inputs = keras.Input(model.input_shape[1:])
         logits = _flip_average(model, inputs)
         if mode == "flip_translate":
@@ -40,8 +40,11 @@ def evaluation_model(model, config, metrics=None):
             logits = keras.layers.Average(dtype="float32", name="translate_average")([logits, shifted])
         wrapped = keras.Model(inputs, logits, name=f"{model.name}_{mode}_tta")
         wrapped.compile(loss=model.loss, metrics=list(metrics) if metrics is not None else ["accuracy"])
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        multi_worker.adapt_model(wrapped, strategy)
+    if strategy is not None:
+        import tensorflow as tf
+
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            multi_worker.adapt_model(wrapped, strategy)
     return wrapped
 
 
@@ -98,16 +101,24 @@ def forward_pass(model):
     Made once per model and passed to each `score` call, so that scoring
     the validation split and then the test set traces it once.
     """
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def forward(x, y, sample_weight):
-        # Inside the traced function, with the predictions: the regularization
-        # losses a call adds (activity regularizers) exist only in its graph.
+    def step(x, y, sample_weight):
+        # With the predictions, in the same call: the regularization losses a
+        # call adds (activity regularizers) exist only there.
         y_pred = model(x, training=False)
         return y_pred, model.compute_loss(x, y, y_pred, sample_weight, training=False)
 
-    return forward
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(step, reduce_retracing=True)
+
+    def eager(x, y, sample_weight):
+        # Other backends take the pipeline's tf.data batches as NumPy arrays, eagerly.
+        x, y, sample_weight = keras.tree.map_structure(
+            lambda t: None if t is None else np.asarray(t), (x, y, sample_weight))  # fmt: skip
+        return step(x, y, sample_weight)
+
+    return eager
 
 
 def score(model, data, metrics, outputs, one_hot, progress=False, forward=None):

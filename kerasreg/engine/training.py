@@ -441,7 +441,8 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
         if parts.swa is not None:
             results["swa"] = {"start_epoch": parts.swa.start_epoch, "snapshots": parts.swa.snapshots_averaged,
                               "learning_rate": config.training.swa_learning_rate or None}  # fmt: skip
-        replicas = int(model.distribute_strategy.num_replicas_in_sync)
+        strategy = getattr(model, "distribute_strategy", None)  # TensorFlow's models only
+        replicas = int(strategy.num_replicas_in_sync) if strategy is not None else 1
         if prepared.workers is not None:
             results["workers"] = prepared.workers[0]
         if prepared.workers is not None or replicas > 1:
