@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from kerasreg.comparison.cells import plus_minus as _plus_minus
 from kerasreg.comparison.statistics import (bootstrap_interval, holm, mean_interval, paired_difference,
                                             probability_of_improvement, seeds_needed)
 from kerasreg.engine.hardware import describe_machine
@@ -258,15 +259,6 @@ def _seeds_needed(observed, sd, alpha, power, target):
 def _mean(row, column, digits=4):
     cell = row[column]
     return "-" if cell is None else f"{cell['mean']:.{digits}f}"
-
-
-def _plus_minus(cell, digits=4, scale=1.0):
-    if cell is None:
-        return "-"
-    mean = cell["mean"] * scale
-    if math.isnan(cell["low"]):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {(cell['high'] - cell['low']) / 2 * scale:.{digits}f}"
 
 
 def _difference(row, scale=100.0, digits=2):

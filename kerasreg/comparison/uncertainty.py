@@ -34,12 +34,12 @@ temperature scaling).
 import contextlib
 import copy
 import dataclasses
-import math
 import os
 import time
 
 
 from kerasreg.comparison.statistics import mean_interval
+from kerasreg.comparison.cells import plus_minus as _plus_minus
 from kerasreg.config import ConfigError, to_dict
 from kerasreg.config.recorded import as_recorded
 from kerasreg.engine.run_files import read_json, write_json_atomic
@@ -230,15 +230,6 @@ def _aggregate(reports):
     return row
 
 
-def _plus_minus(cell, scale=1.0, digits=4):
-    if cell is None:
-        return "-"
-    mean = cell["mean"] * scale
-    if math.isnan(cell["low"]):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {(cell['high'] - cell['low']) / 2 * scale:.{digits}f}"
-
-
 def markdown(rows, spec):
     """The study's table: one row per method, mean ± half-width of the 95 % interval over seeds."""
     ood_sets = sorted({name for row in rows.values() for name in row["ood"]})
@@ -247,8 +238,8 @@ def markdown(rows, spec):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method, row in rows.items():
         clean, shift = row["clean"], (row.get("shift") or {}).get("mean", {})
-        cells = [_plus_minus(clean["accuracy"], 100, 2), _plus_minus(clean["nll"]), _plus_minus(clean["ece"]),
-                 _plus_minus(clean["adaptive_ece"]), _plus_minus(shift.get("accuracy"), 100, 2),
+        cells = [_plus_minus(clean["accuracy"], digits=2, scale=100), _plus_minus(clean["nll"]), _plus_minus(clean["ece"]),
+                 _plus_minus(clean["adaptive_ece"]), _plus_minus(shift.get("accuracy"), digits=2, scale=100),
                  _plus_minus(shift.get("nll")), _plus_minus(shift.get("ece")), _plus_minus(shift.get("adaptive_ece"))]  # fmt: skip
         for set_name in ood_sets:
             detectors = row["ood"].get(set_name, {})

@@ -31,6 +31,7 @@ import numpy as np
 
 from kerasreg.engine import calibration
 from kerasreg.engine.evaluation import prediction_scores
+from kerasreg.uncertainty.mc_sampling import entropy as _entropy
 
 # The detectors of `ood_report`, each a score that is higher for inputs less like the training data.
 DETECTORS = ("max_probability", "entropy", "mutual_information")
@@ -54,11 +55,6 @@ class EvaluationData:
     x_test: np.ndarray
     y_test: np.ndarray
     ood: dict  # {name: x}
-
-
-def _entropy(probabilities):
-    p = np.asarray(probabilities, dtype="float64")
-    return -np.sum(p * np.log(np.where(p > 0, p, 1.0)), axis=-1)
 
 
 def model_predictor(name, model, config, prepared, calibrate=False):
@@ -136,7 +132,7 @@ def ood_report(in_probabilities, out_probabilities, in_information=None, out_inf
 
 
 def _mean_scores(cells):
-    """The mean of each metric over a list of score dicts (nested ``calibrated`` dicts too)."""
+    """The mean of each metric over a list of score dicts with the same keys."""
     return {key: float(np.mean([cell[key] for cell in cells])) for key in cells[0]}
 
 

@@ -13,15 +13,7 @@ from kerasreg.config import ConfigError
 from tests.engine import user_models
 
 
-def _dropout_cnn(*, input_shape, num_classes, regularization, seed):
-    inputs = keras.Input(input_shape)
-    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    x = keras.layers.Dropout(regularization.dropout_rate, seed=seed)(x)
-    return keras.Model(inputs, keras.layers.Dense(num_classes)(x))
-
-
-def _experiment(tmp_path, model=_dropout_cnn):
+def _experiment(tmp_path, model=user_models.dropout_cnn):
     return kerasreg.Experiment(model=model, data=user_models.images(n=64), logdir=str(tmp_path), name="unc",
                                config={"regularization.dropout_rate": 0.3, "training.batch_size": 16})  # fmt: skip
 

@@ -11,14 +11,7 @@ import keras
 import numpy as np
 
 import kerasreg
-
-
-def dropout_cnn(*, input_shape, num_classes, regularization, seed):
-    inputs = keras.Input(input_shape)
-    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    x = keras.layers.Dropout(regularization.dropout_rate, seed=seed)(x)
-    return keras.Model(inputs, keras.layers.Dense(num_classes)(x))
+from tests.engine.user_models import dropout_cnn
 
 
 rng = np.random.default_rng(0)

@@ -71,3 +71,12 @@ def mc_dropout_mlp(hidden=32, rate=0.9, *, input_shape, seed):
     h = keras.layers.Dense(hidden, activation="relu")(inputs)
     h = MCDropout(rate, seed=seed, name="mc_drop")(h)
     return keras.Model(inputs, keras.layers.Dense(2)(h))
+
+
+def dropout_cnn(*, input_shape, num_classes, regularization, seed):
+    """A one-conv image model with dropout before its classifier: something for MC dropout to sample."""
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    x = keras.layers.Dropout(regularization.dropout_rate, seed=seed)(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes)(x))
