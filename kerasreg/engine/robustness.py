@@ -25,6 +25,7 @@ of one seed.
 """
 
 import dataclasses
+import os
 import time
 
 import numpy as np
@@ -306,12 +307,12 @@ def evaluate_run(run_dir, config, model, prepared, *, shift=True, ood=False, mc_
     predictor's clean scores get bootstrap intervals over test examples
     (``"clean_intervals"``, `test_intervals`). Written
     in the run directory: ``evaluation-shift.json`` (atomically),
-    ``shift.png`` (accuracy and ECE against severity, 0 = clean), and the
+    ``shift.png`` (accuracy and ECE against severity, 0 = clean), the
     reliability diagrams of the test set before and after temperature
-    scaling (``reliability.png``, ``reliability-calibrated.png``).
+    scaling (``reliability.png``, ``reliability-calibrated.png``), and
+    TensorBoard events under ``evaluate/`` (the plots, and accuracy, NLL and
+    ECE per predictor with the severity as the step).
     """
-    import os
-
     from kerasreg.engine.run_files import write_json_atomic
     from kerasreg.engine.training import versions
     from kerasreg.plotting.shift import plot_shift
@@ -344,18 +345,44 @@ def evaluate_run(run_dir, config, model, prepared, *, shift=True, ood=False, mc_
     reports["deterministic+temperature"]["clean_intervals"] = test_intervals(
         calibration.rescaled(probabilities, temperature), data.y_test)  # fmt: skip
     files = {"report": "evaluation-shift.json"}
-    plot_reliability_diagram(probabilities, data.y_test, os.path.join(run_dir, "reliability.png"),
-                             title="reliability: deterministic")  # fmt: skip
-    plot_reliability_diagram(calibration.rescaled(probabilities, temperature), data.y_test,
-                             os.path.join(run_dir, "reliability-calibrated.png"),
-                             title=f"reliability: temperature {temperature:.3g}")  # fmt: skip
+    pngs = {
+        "deterministic": plot_reliability_diagram(probabilities, data.y_test, os.path.join(run_dir, "reliability.png"),
+                                                  title="reliability: deterministic"),
+        "temperature": plot_reliability_diagram(calibration.rescaled(probabilities, temperature), data.y_test,
+                                                os.path.join(run_dir, "reliability-calibrated.png"),
+                                                title=f"reliability: temperature {temperature:.3g}"),
+    }  # fmt: skip
     files.update(reliability="reliability.png", reliability_calibrated="reliability-calibrated.png")
     if shift:
         plot_shift(reports, os.path.join(run_dir, "shift.png"), title=os.path.basename(os.path.normpath(run_dir)))
         files["shift_plot"] = "shift.png"
+    _log_to_tensorboard(run_dir, reports, pngs, os.path.join(run_dir, "shift.png") if shift else None)
+    files["tensorboard"] = "evaluate"
     report["files"] = files
     write_json_atomic(os.path.join(run_dir, "evaluation-shift.json"), report)
     return report
+
+
+def _log_to_tensorboard(run_dir, reports, reliability_pngs, shift_png):
+    """The run's TensorBoard entry gains ``evaluate/``: the diagrams, and each predictor's accuracy and ECE per
+    severity (step 0 is the clean test set), beside its training curves."""
+    import tensorflow as tf
+
+    from kerasreg.reporting.tensorboard import png_to_image
+
+    writer = tf.summary.create_file_writer(os.path.join(run_dir, "evaluate"))
+    with writer.as_default():
+        for kind, png in reliability_pngs.items():
+            tf.summary.image(f"reliability/{kind}", png_to_image(png), step=0)
+        if shift_png is not None:
+            with open(shift_png, "rb") as handle:
+                tf.summary.image("shift/accuracy_and_ece", png_to_image(handle.read()), step=0)
+        for name, report in reports.items():
+            by_severity = {0: report["clean"], **{int(s): v for s, v in report.get("shift", {}).get("by_severity", {}).items()}}
+            for severity, scores in by_severity.items():
+                for metric in ("accuracy", "nll", "ece"):
+                    tf.summary.scalar(f"shift/{name}/{metric}", scores[metric], step=severity)
+    writer.close()
 
 
 def _cell(value, digits=4, percent=False):

@@ -35,6 +35,9 @@ def plot_performance_profile(profiles, taus, path, title=None):
     >>> os.path.getsize(path) > 0
     True
     """
+    # matplotlib loads when a chart is drawn (as in `new_figure`), not when kerasreg.plotting is imported.
+    from matplotlib.ticker import LogFormatter
+
     path = check_png_path("path", path)
     try:
         taus = np.asarray(taus, dtype="float64")
@@ -65,6 +68,9 @@ def plot_performance_profile(profiles, taus, path, title=None):
     for method, values in curves.items():
         axes.step(x, values[finite][order], where="post", label=method, linewidth=1.8)
     axes.set_xscale("log")
+    # Plain numbers (2, 3, 10) read as ratios; the default scientific labels (2 × 10^0) do not.
+    axes.xaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+    axes.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
     # A log axis needs two distinct ends; with τ = 1 alone, show up to 2.
     axes.set_xlim(1.0, max(float(x[-1]), 2.0))
     axes.set_ylim(-0.02, 1.02)

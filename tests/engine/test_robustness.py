@@ -97,6 +97,12 @@ def test_the_command_line_knows_the_same_corruptions_as_the_module():
     assert CORRUPTION_NAMES == CORRUPTIONS
 
 
+def tf_value(event):
+    import tensorflow as tf
+
+    return tf.make_ndarray(event.tensor_proto)
+
+
 def test_evaluate_scores_an_open_set_run_on_its_held_out_classes(tmp_path):
     import json
     import os
@@ -125,8 +131,15 @@ def test_evaluate_scores_an_open_set_run_on_its_held_out_classes(tmp_path):
     assert "shift" not in deterministic and "deterministic+temperature" in report["predictors"]
     written = json.load(open(os.path.join(run.run_dir, "evaluation-shift.json")))
     assert written["predictors"]["deterministic"]["ood"] == deterministic["ood"]
-    assert set(written["files"]) == {"report", "reliability", "reliability_calibrated"}
+    assert set(written["files"]) == {"report", "reliability", "reliability_calibrated", "tensorboard"}
     assert set(deterministic["clean_intervals"]) == {"accuracy", "nll", "brier", "ece"}
+    # TensorBoard: the clean scores at step 0 of `evaluate/`, beside the run's curves.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(os.path.join(run.run_dir, "evaluate"), size_guidance={"tensors": 0}).Reload()
+    logged = {e.step: float(tf_value(e)) for e in events.Tensors("shift/deterministic/ece")}
+    assert logged == {0: pytest.approx(deterministic["clean"]["ece"], rel=1e-6)}
+    assert "reliability/temperature" in events.Tags()["tensors"]
     with pytest.raises(ConfigError, match=r"--corruptions and --shift-examples apply to --shift only"):
         exp.evaluate(run.run_dir, corruptions=["contrast"], **QUIET)
 
