@@ -40,7 +40,7 @@ def _seconds(method, workload, value):
     return float(value)
 
 
-def check_taus(taus):
+def _check_taus(taus):
     """``taus`` as a 1-D float64 array: a non-empty sequence of ratios >= 1 (``inf`` allowed)."""
     try:
         array = np.asarray(taus, dtype="float64")
@@ -79,7 +79,7 @@ def performance_profile(times, taus):
     """
     if not isinstance(times, dict) or not times or not all(isinstance(t, dict) for t in times.values()):
         raise invalid_argument("times", "a non-empty dict {method: {workload: seconds or None}}", times)
-    taus = check_taus(taus)
+    taus = _check_taus(taus)
     workloads = list(dict.fromkeys(w for by_workload in times.values() for w in by_workload))
     table = np.empty((len(times), len(workloads)))
     for i, method in enumerate(times):
