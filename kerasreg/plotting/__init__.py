@@ -1,4 +1,7 @@
-"""kerasreg.plotting: PNG charts of schedules, comparisons, accuracy under shift and performance profiles (drawn with matplotlib's Agg canvas)."""
+"""kerasreg.plotting: PNG charts of schedules, comparisons, accuracy under shift and performance profiles.
+
+Drawn on matplotlib's Agg canvas, never through ``pyplot``.
+"""
 
 from kerasreg.plotting.comparison import plot_comparison
 from kerasreg.plotting.profiles import plot_performance_profile
