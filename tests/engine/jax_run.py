@@ -21,7 +21,7 @@ def main(logdir):
     exp = kerasreg.Experiment(model=dropout_cnn, data=(x[:64], y[:64], x[64:], y[64:]), logdir=logdir, name="jax",
                               config={"regularization.dropout_rate": 0.3, "training.batch_size": 16,
                                       "training.test_time_augmentation": "flip", "training.calibration": "temperature"})
-    run = exp.train(epochs=2, log=lambda *_: None)
+    run = exp.train(epochs=1, log=lambda *_: None)
     again = exp.evaluate(run.run_dir, log=lambda *_: None)
     shifted = exp.evaluate(run.run_dir, shift=True, ood=True, mc_samples=2, corruptions=["contrast"], shift_examples=4,
                            log=lambda *_: None)
