@@ -187,23 +187,12 @@ def _score_seed(task, folder, configs, spec, index, log):
     seconds = reports.pop("_seconds")
     clean = reports.pop("_clean")
     if index == 0:
-        _reliability_diagrams(folder, clean["deterministic"], data.y_test,
-                              reports["deterministic+temperature"]["temperature"])  # fmt: skip
+        robustness.reliability_diagrams(folder, clean["deterministic"], data.y_test,
+                                        reports["deterministic+temperature"]["temperature"], whose=" (first seed)")
     scores = {"index": index, "runs": {"deterministic": own, "ensemble": members, "swa": swa},
               "seconds": {**seconds, "total": time.perf_counter() - started}, "reports": reports}  # fmt: skip
     write_json_atomic(os.path.join(folder, "scores", f"seed-{index}.json"), scores)
     return scores
-
-
-def _reliability_diagrams(folder, probabilities, labels, temperature):
-    from kerasreg.engine.calibration import rescaled
-    from kerasreg.uncertainty import plot_reliability_diagram
-
-    plot_reliability_diagram(probabilities, labels, os.path.join(folder, "reliability.png"),
-                             title="reliability: deterministic (first seed)")  # fmt: skip
-    plot_reliability_diagram(rescaled(probabilities, temperature), labels,
-                             os.path.join(folder, "reliability-calibrated.png"),
-                             title=f"reliability: temperature {temperature:.3g} (first seed)")  # fmt: skip
 
 
 def _interval(values):

@@ -60,19 +60,18 @@ def temperature_report(val_probabilities, val_labels, test_probabilities, test_l
     }
 
 
-def score_test_calibrated(model, config, prepared, progress=None, calibrate=True):
+def score_test_calibrated(model, config, prepared, progress=None):
     """`kerasreg.engine.score_test`, plus temperature scaling fitted on the validation split: ``(scores, labels,
     probabilities, calibration)``.
 
     ``calibration`` is `temperature_report`'s (the temperature, and the
     test set's NLL, Brier score, ECE and adaptive ECE before and after it),
-    or None for a model without class probabilities or with
-    ``calibrate=False``. The validation split is predicted as the test set
+    or None for a model without class probabilities. The validation split is predicted as the test set
     is, with the run's test-time augmentation: the temperature fits the
     predictions it rescales. ``probabilities`` stay the uncalibrated ones.
     """
     evaluated, forward, scores, labels, probabilities = scored_test(model, config, prepared, progress)
-    if not calibrate or labels is None:
+    if labels is None:
         return scores, labels, probabilities, None
     _, val_labels, val_probabilities = score(evaluated, prepared.validation, (), prepared.outputs, prepared.one_hot,
                                              forward=forward)  # fmt: skip

@@ -316,7 +316,6 @@ def evaluate_run(run_dir, config, model, prepared, *, shift=True, ood=False, mc_
     from kerasreg.engine.run_files import write_json_atomic
     from kerasreg.engine.training import versions
     from kerasreg.plotting.shift import plot_shift
-    from kerasreg.uncertainty import plot_reliability_diagram
     from kerasreg.uncertainty.corruptions import CORRUPTIONS, SEVERITIES
 
     if prepared.outputs.kind == "values":
@@ -345,13 +344,7 @@ def evaluate_run(run_dir, config, model, prepared, *, shift=True, ood=False, mc_
     reports["deterministic+temperature"]["clean_intervals"] = test_intervals(
         calibration.rescaled(probabilities, temperature), data.y_test)  # fmt: skip
     files = {"report": "evaluation-shift.json"}
-    pngs = {
-        "deterministic": plot_reliability_diagram(probabilities, data.y_test, os.path.join(run_dir, "reliability.png"),
-                                                  title="reliability: deterministic"),
-        "temperature": plot_reliability_diagram(calibration.rescaled(probabilities, temperature), data.y_test,
-                                                os.path.join(run_dir, "reliability-calibrated.png"),
-                                                title=f"reliability: temperature {temperature:.3g}"),
-    }  # fmt: skip
+    pngs = reliability_diagrams(run_dir, probabilities, data.y_test, temperature)
     files.update(reliability="reliability.png", reliability_calibrated="reliability-calibrated.png")
     if shift:
         plot_shift(reports, os.path.join(run_dir, "shift.png"), title=os.path.basename(os.path.normpath(run_dir)))
@@ -361,6 +354,20 @@ def evaluate_run(run_dir, config, model, prepared, *, shift=True, ood=False, mc_
     report["files"] = files
     write_json_atomic(os.path.join(run_dir, "evaluation-shift.json"), report)
     return report
+
+
+def reliability_diagrams(folder, probabilities, labels, temperature, whose=""):
+    """Writes ``reliability.png`` and ``reliability-calibrated.png`` (before and after ``temperature``) into
+    ``folder``; returns ``{"deterministic": png, "temperature": png}``. ``whose`` ends both titles."""
+    from kerasreg.uncertainty import plot_reliability_diagram
+
+    return {
+        "deterministic": plot_reliability_diagram(probabilities, labels, os.path.join(folder, "reliability.png"),
+                                                  title=f"reliability: deterministic{whose}"),
+        "temperature": plot_reliability_diagram(calibration.rescaled(probabilities, temperature), labels,
+                                                os.path.join(folder, "reliability-calibrated.png"),
+                                                title=f"reliability: temperature {temperature:.3g}{whose}"),
+    }  # fmt: skip
 
 
 def _log_to_tensorboard(run_dir, reports, reliability_pngs, shift_png):

@@ -23,6 +23,7 @@ import numpy as np
 
 from kerasreg.config import ConfigError, to_dict
 from kerasreg.engine import checkpoint, multi_worker
+from kerasreg.engine.calibration import inference_temperature, score_test_calibrated, summary_line
 from kerasreg.engine.evaluation import inference_model
 from kerasreg.engine.graph_memory import forget_custom_gradients
 from kerasreg.engine.hardware import machine
@@ -30,7 +31,6 @@ from kerasreg.engine.noops import active_regularizers
 from kerasreg.engine.preparation import prepare
 from kerasreg.engine.progress import duration, fit_verbose
 from kerasreg.engine.run_files import RUN_FILE, create_run_dir, write_json_atomic
-from kerasreg.engine.calibration import inference_temperature, score_test_calibrated, summary_line
 from kerasreg.engine.snapshots import SnapshotSaver, snapshot_ensemble, snapshot_epochs
 from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.version import __version__, code_identity
