@@ -278,7 +278,7 @@ def evaluation_data(config, prepared, *, ood=False, ood_examples=None, seed=0):
             count = len(dataset.x_test) if ood_examples is None else ood_examples
             for kind in SYNTHETIC_OOD:
                 sets[kind] = synthetic_ood(kind, count, dataset.x_test.shape[1:], seed=seed)
-        if getattr(prepared, "ood_test", None) is not None:
+        if prepared.ood_test is not None:
             sets["held_out_classes"] = prepared.ood_test
         if not sets:
             raise ConfigError("--ood needs image data (for the synthetic noise sets) or an open-set run "
@@ -337,6 +337,8 @@ def evaluate_run(run_dir, config, model, prepared, *, shift=True, ood=False, mc_
     report = {"run_dir": run_dir, "seed": seed, "test_time_augmentation": config.training.test_time_augmentation,
               "versions": versions(), "seconds": {**seconds, "total": time.perf_counter() - started},
               "predictors": reports}  # fmt: skip
+    if "held_out_classes" in data.ood:
+        report["held_out_classes"] = list(prepared.ood_class_names)  # what that OOD set holds
     probabilities = clean["deterministic"]
     temperature = reports["deterministic+temperature"]["temperature"]
     for name, p in clean.items():

@@ -128,6 +128,7 @@ def test_evaluate_scores_an_open_set_run_on_its_held_out_classes(tmp_path):
     report = exp.evaluate(run.run_dir, ood=True, **QUIET)
     deterministic = report["predictors"]["deterministic"]
     assert set(deterministic["ood"]) == {"uniform", "gaussian", "held_out_classes"}
+    assert report["held_out_classes"] == ["2"]  # the class names of integer labels
     assert "shift" not in deterministic and "deterministic+temperature" in report["predictors"]
     written = json.load(open(os.path.join(run.run_dir, "evaluation-shift.json")))
     assert written["predictors"]["deterministic"]["ood"] == deterministic["ood"]
