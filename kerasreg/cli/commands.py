@@ -321,8 +321,6 @@ class _Command:
             config = resolve_args(self.experiment, args, log=_quiet)
             _check_data_path(config.data.source, "--data" if args.data else "data.source")
             check_shift_flags(True, args.corruptions, args.shift_examples)
-            if args.ood_examples is not None and args.ood_examples < 1:
-                raise ConfigError(f"--ood-examples must be an integer >= 1; got {args.ood_examples}")
             self._study_spec().check(config)
 
     def _study_spec(self):

@@ -66,7 +66,9 @@ class UncertaintySpec:
 
     def check(self, config):
         """Refuses counts that leave a row empty or meaningless, with the value and what is allowed."""
-        for name, least in (("seeds", 1), ("members", 2), ("mc_samples", 2)):
+        counts = [("seeds", 1), ("members", 2), ("mc_samples", 2)]
+        counts += [(name, 1) for name in ("shift_examples", "ood_examples") if getattr(self, name) is not None]
+        for name, least in counts:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ConfigError(f"--{name.replace('_', '-')} must be an integer >= {least}; got {value!r}")

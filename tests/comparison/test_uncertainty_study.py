@@ -101,6 +101,7 @@ def test_a_model_without_dropout_is_refused_before_any_run(tmp_path):
     [
         ({"members": 1}, "--members must be an integer >= 2; got 1"),
         ({"mc_samples": 1}, "--mc-samples must be an integer >= 2; got 1"),
+        ({"ood_examples": 0}, "--ood-examples must be an integer >= 1; got 0"),
         ({"swa_epochs": 9}, r"--swa-epochs must be in \[0, training.epochs=2\] \(0: a quarter\); got 9"),
         ({"corruptions": ["fog"]}, "unknown corruption 'fog'; choose from gaussian_noise, "),
     ],
