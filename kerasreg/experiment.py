@@ -178,20 +178,29 @@ class Experiment(Task):
         return Run(run_dir, results)
 
     def compare(self, variants, *, seeds=3, values=None, baseline=None, name="comparison", preset=None,
-                config_file=None, epochs=None, log=print):  # fmt: skip
+                config_file=None, epochs=None, tune=None, log=print):  # fmt: skip
         """Runs every variant over ``seeds`` seeds; returns a `Comparison` whose ``table`` the CLI would print.
 
         ``variants``: ``{name: {"section.key": value}}``; ``values`` are shared
-        by all. Rerunning continues: finished runs are kept.
+        by all. Rerunning continues: finished runs are kept. ``tune``: a
+        comparison file's ``[tune]`` table as a dict (``tuner``, ``trials``,
+        ``seed``, ``hyperparameters``), so that every variant is tuned at an
+        equal budget first; a variant's dict may hold its own ``"tune"``
+        hyperparameters (see the comparing guide).
         """
-        from kerasreg.comparison import ComparisonSpec, Variant, comparison_base, run_comparison
+        from kerasreg.comparison import ComparisonSpec, comparison_base, run_comparison
+        from kerasreg.comparison.spec import TuneSpec, check_tune_structure, named_variants, parse_tune
 
         if not isinstance(variants, dict) or not variants:
             raise ConfigError(f"variants must be a non-empty dict {{name: {{'section.key': value}}}}; got {variants!r}")
-        spec = ComparisonSpec(name=name, seeds=seeds, variants=[Variant(n, dict(v)) for n, v in variants.items()],
-                              baseline=baseline or next(iter(variants)), shared=dict(values or {}))  # fmt: skip
+        origin = f"compare({name!r})"
+        parsed = named_variants(origin, variants)
+        tuning = parse_tune(origin, tune) if tune is not None else TuneSpec() if any(v.tune for v in parsed) else None
+        spec = ComparisonSpec(name=name, seeds=seeds, variants=parsed, baseline=baseline or next(iter(variants)),
+                              shared=dict(values or {}), tune=tuning)  # fmt: skip
         if spec.baseline not in variants:
             raise ConfigError(f"baseline {spec.baseline!r} is not a variant ({', '.join(variants)})")
+        check_tune_structure(origin, spec)
         base = comparison_base(self, spec, preset=preset, config_file=config_file, flags={"training.epochs": epochs},
                                origin=f"compare({name!r})", log=log)  # fmt: skip
         result = run_comparison(self, base, spec, log=log)

@@ -28,6 +28,8 @@ SLOWEST_FILES = (
     "tests/engine/test_resume.py",
     "tests/engine/test_multi_worker.py",
     "tests/tuning/test_distributed.py",
+    "tests/comparison/test_distributed_compare.py",
+    "tests/comparison/test_tuned_runs.py",
     "tests/engine/test_devices.py",
     "tests/comparison/test_uncertainty_study.py",
     "tests/engine/test_jax_backend.py",

@@ -181,14 +181,12 @@ def build_parser(experiment, prog, generic=False, preset=None):
                       help="stop a trial whose objective at epoch k is worse than the median of completed trials at k")
     tune.add_argument("--keep-checkpoints", choices=("best", "all"), default="best",
                       help="trial checkpoints to keep (default: the best trial's only)")
-    tune.add_argument("--distributed", choices=("chief", "worker"),
-                      help="KerasTuner's distributed mode: the chief runs the oracle, workers run trials")
-    tune.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address (KERASTUNER_ORACLE_IP/PORT)")
-    tune.add_argument("--tuner-id", help="this worker's name (KERASTUNER_TUNER_ID; default worker-<pid>)")
+    _distributed_flags(tune, "trials")
     compare = commands.add_parser("compare", help="compare variants over seeds with intervals and paired tests",
                                   allow_abbrev=False)  # fmt: skip
     _common_flags(compare, experiment, generic, defaults)
     compare.add_argument("file", metavar="TOML", help="comparison file, e.g. recipes/cifar-dropout-ablation.toml")
+    _distributed_flags(compare, "runs (and tuning runs)")
     study = commands.add_parser("uncertainty", allow_abbrev=False,
                                 help="one table of deterministic, temperature-scaled, MC dropout, ensemble and SWA "
                                      "models over seeds, on clean, corrupted and out-of-distribution data")  # fmt: skip
@@ -531,9 +529,13 @@ class _Command:
         from kerasreg.comparison import run_comparison
 
         experiment = self.experiment
+        _distributed_environment(self.args)
         spec, base = self._comparison_base()
         result = run_comparison(experiment, base, spec)
         root = result.folder
+        if result.report is None:
+            print(f"\n{experiment.name} compare: this worker is done; the chief writes the table in {root}")
+            return 0
         print(f"\n{experiment.name} compare: {root}\n\n{result.report.markdown}")
         print(f"table: {os.path.join(root, 'comparison.md')} (also .csv, .json; chart: comparison.png)")
         for failure in result.failed:
@@ -546,6 +548,14 @@ class _Command:
         return {"train": self.train, "find-lr": self.find_lr, "evaluate": self.evaluate, "tune": self.tune,
                 "compare": self.compare, "ensemble": self.ensemble,
                 "uncertainty": self.uncertainty}[self.args.command]()  # fmt: skip
+
+
+def _distributed_flags(parser, what):
+    """KerasTuner's chief/worker flags, shared by tune and compare."""
+    parser.add_argument("--distributed", choices=("chief", "worker"),
+                        help=f"KerasTuner's distributed mode: the chief runs the oracle, workers run {what}")
+    parser.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address (KERASTUNER_ORACLE_IP/PORT)")
+    parser.add_argument("--tuner-id", help="this worker's name (KERASTUNER_TUNER_ID; default worker-<pid>)")
 
 
 def _distributed_environment(args):

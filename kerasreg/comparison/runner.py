@@ -28,6 +28,7 @@ runs (``results.json``), resumes a run interrupted after a checkpoint, and
 restarts one interrupted before. Raising ``seeds`` in the file adds runs.
 """
 
+import dataclasses
 import json
 import os
 import time
@@ -128,12 +129,34 @@ def collect_runs(root, spec, seeds=None):
     return runs
 
 
-def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy"):
+def tuning_markdown(spec, tuned):
+    """The note under a tuned comparison's table: the budget and each variant's tuned values."""
+    tune = spec.tune
+    keys = []
+    for variant in spec.variants:
+        keys += [k for k in {**tune.hyperparameters, **variant.tune} if k not in keys]
+    lines = [f"Tuned at an equal budget: each variant's {tune.tuner} search over {', '.join(f'`{k}`' for k in keys)} "
+             "on the validation split, then its seeds at its best values (`tuning.json`):", ""]  # fmt: skip
+    for variant in spec.variants:
+        best = (tuned or {}).get(variant.name)
+        shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in best.items()) \
+            if best else "not tuned yet"
+        lines.append(f"- {variant.name}: {shown}")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy", tuned=None):
     """``comparison.json/.md/.csv/.png`` in ``root`` from ``runs`` (``{variant: {seed: results}}``), each
-    written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns a `Report`."""
+    written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns a `Report`.
+
+    ``tuned``: ``{variant: values}`` of a tuned comparison (`kerasreg.comparison.dispatch`), noted under
+    the table and recorded in each row."""
     from kerasreg.plotting import plot_comparison
 
     rows = summarize(spec, runs, metric=metric)
+    if spec.tune is not None:
+        for row in rows:
+            row["tuned"] = (tuned or {}).get(row["variant"])
     groups = machine_groups(runs)
     codes = code_groups(runs)
     write_json_atomic(os.path.join(root, "comparison.json"), {
@@ -143,6 +166,8 @@ def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy
         "machines": groups, "code": codes, "table_written_by": code_identity(),
         "failed": list(failed)})  # fmt: skip
     note = machines_markdown(groups, runs) + code_markdown(codes, runs)
+    if spec.tune is not None:
+        note = tuning_markdown(spec, tuned) + (f"\n{note}" if note else "")
     body = markdown(rows, metric=metric) + (f"\n{note}" if note else "")
     with atomic_write(os.path.join(root, "comparison.md")) as handle:
         handle.write(f"# {spec.name}\n\n{body}")
@@ -175,6 +200,9 @@ def _log_to_tensorboard(root, rows, note, chart, metric):
 def comparison_identity(base, spec):
     """What ``compare.json`` records: the variants and the base config, as JSON would read them back."""
     identity = {"variants": [{"name": v.name, "values": v.values} for v in spec.variants], "config": to_dict(base)}
+    if spec.tune is not None:  # absent otherwise, so that folders of untuned comparisons still resume
+        identity["tune"] = {**dataclasses.asdict(spec.tune), "seed": spec.tune.seed_for(base.training.seed),
+                            "variants": {v.name: v.tune for v in spec.variants if v.tune}}  # fmt: skip
     return json.loads(json.dumps(identity))
 
 
@@ -201,7 +229,14 @@ def check_comparison(task, configs, spec, log=print):
 
 
 def run_comparison(task, base, spec, *, log=print):
-    """Runs (or continues) a comparison; returns a `ComparisonResult`. See the module docstring."""
+    """Runs (or continues) a comparison; returns a `ComparisonResult`. See the module docstring.
+
+    A comparison with ``[tune]``, or one started as a chief or worker of
+    KerasTuner's distributed mode, runs through `kerasreg.comparison.dispatch`
+    (its report is None on a worker).
+    """
+    from kerasreg.comparison import dispatch
+
     root = comparison_dir(base, task, spec)
     metric = task.objective_for(base).metric
     identity = comparison_identity(base, spec)
@@ -214,12 +249,19 @@ def run_comparison(task, base, spec, *, log=print):
         raise ConfigError(f"{root} holds a different comparison ({', '.join(changed)} changed); "
                           "rename it (name = ...) or delete that folder")  # fmt: skip
     seeds = [base.training.seed + i for i in range(spec.seeds)]
+    if spec.tune is not None and spec.tune.seed_for(base.training.seed) in seeds:
+        raise ConfigError(f"[tune] seed {spec.tune.seed_for(base.training.seed)} is also a final run's seed "
+                          f"({seeds[0]}..{seeds[-1]}); pick another, so that no final run repeats a tuning run")  # fmt: skip
     configs = {(v.name, s): variant_config(base, v, s) for s in seeds for v in spec.variants}  # all checked first
-    check_comparison(task, {v.name: configs[(v.name, seeds[0])] for v in spec.variants}, spec, log)
+    chief = dispatch.is_chief_or_alone()
+    if chief:
+        check_comparison(task, {v.name: configs[(v.name, seeds[0])] for v in spec.variants}, spec, log)
     os.makedirs(root, exist_ok=True)
-    if previous is None:
+    if previous is None and chief:
         _write_experiment_hparams(root, spec, [configs[(v.name, seeds[0])] for v in spec.variants])
         write_json_atomic(os.path.join(root, "compare.json"), identity)
+    if spec.tune is not None or dispatch.distributed():
+        return dispatch.run_dispatched(task, base, spec, root, seeds, origin=spec.name, log=log)
 
     failed = []
     report = None  # the report of the latest write, None while one is owed

@@ -26,6 +26,26 @@ defaults (`kerasreg.engine.resolve_config`).
     # [variants.dropout]
     # "regularization.dropout" = "dropout"
 
+    [tune]                         # optional: tune every variant at an equal budget first
+    tuner = "grid"                 # "grid" (default) or "random"
+    trials = 3                     # each variant's budget; a grid's default: its size
+    seed = 1000                    # the tuning runs' seed; default: the base seed + 1000
+    [tune.hyperparameters."schedule.learning_rate"]   # a space, as in a tune file
+    type = "choice"
+    values = [0.05, 0.1, 0.2]
+
+    # A named variant may tune keys of its own beside the shared ones:
+    # [variants.dropout.tune."regularization.dropout_rate"]
+    # type = "choice"
+    # values = [0.05, 0.1, 0.2]
+
+With ``[tune]`` each variant first gets the same number of tuning runs on
+the validation split (never the test set), with its own best values then
+used by all its seeds; a grid comparison needs every variant's grid to
+have the same size. Tuning runs train with their own seed, so that no
+final run repeats the luckiest tuning run and carries its luck into the
+test score.
+
 A grid variant is named by its values, ``dropout=none,batch_norm=true``
 (the last part of each key). Every key is a config key; every variant's
 config is validated (built) before the first run starts.
@@ -34,13 +54,20 @@ config is validated (built) before the first run starts.
 import itertools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerasreg.config import ConfigError, read_toml, with_values
 
-ENTRIES = ("name", "seeds", "preset", "config", "baseline", "set", "grid", "variants")
+ENTRIES = ("name", "seeds", "preset", "config", "baseline", "set", "grid", "variants", "tune")
 DEFAULT_SEEDS = 3
+TUNE_ENTRIES = ("tuner", "trials", "seed", "hyperparameters")
+# Tuners whose trials can all be drawn before the first one runs, so that any
+# machine can take any of them; Bayesian optimization and Hyperband decide
+# each trial from earlier results.
+COMPARISON_TUNERS = ("grid", "random")
+# The tuning runs' seed when [tune] names none: far from the final runs' seeds.
+TUNING_SEED_OFFSET = 1000
 
 
 @dataclass
@@ -49,11 +76,25 @@ class Variant:
 
     name: str
     values: dict
+    tune: dict = field(default_factory=dict)  # the hyperparameters only this variant tunes
 
     @property
     def folder(self):
         """The variant's folder name: its name with anything unsafe in a path replaced."""
         return re.sub(r"[^A-Za-z0-9_.=,+-]", "_", self.name)
+
+
+@dataclass
+class TuneSpec:
+    """A comparison's ``[tune]`` table: every variant's tuning budget and shared space."""
+
+    tuner: str = "grid"
+    trials: int = None  # None: a grid's size
+    seed: int = None  # None: the base seed + TUNING_SEED_OFFSET
+    hyperparameters: dict = field(default_factory=dict)  # "section.key" -> space table
+
+    def seed_for(self, base_seed):
+        return base_seed + TUNING_SEED_OFFSET if self.seed is None else self.seed
 
 
 @dataclass
@@ -67,6 +108,7 @@ class ComparisonSpec:
     shared: dict  # [set]: "section.key" -> value
     preset: str = None
     config: str = None  # absolute path of the experiment file, or None
+    tune: TuneSpec = None  # None: every variant runs at its values as given
 
     def varied_keys(self):
         """The config keys the variants set, in first-seen order."""
@@ -108,15 +150,112 @@ def _grid_variants(path, grid):
     return variants
 
 
-def _named_variants(path, variants):
+def named_variants(path, variants):
     if not isinstance(variants, dict) or not variants:
         _fail(path, "[variants] is empty; give at least one [variants.NAME] table")
     parsed = []
     for name, values in variants.items():
         if not isinstance(values, dict):
             _fail(path, f"variant '{name}' must be a table of \"section.key\" = value")
-        parsed.append(Variant(name, dict(values)))
+        values = dict(values)
+        tune = values.pop("tune", {})
+        if not isinstance(tune, dict):
+            _fail(path, f"variant '{name}': tune must be a table of hyperparameters "
+                        f"([variants.{name}.tune.\"section.key\"]); got {tune!r}")  # fmt: skip
+        parsed.append(Variant(name, values, dict(tune)))
     return parsed
+
+
+def parse_tune(path, table):
+    """A `TuneSpec` from a ``[tune]`` table (its fields' types and values; the spaces are checked with a config)."""
+    if not isinstance(table, dict):
+        _fail(path, f"[tune] must be a table ({', '.join(TUNE_ENTRIES)}); got {table!r}")
+    unknown = sorted(set(table) - set(TUNE_ENTRIES))
+    if unknown:
+        _fail(path, f"[tune] has unknown entry '{unknown[0]}' (allowed: {', '.join(TUNE_ENTRIES)})")
+    tuner = table.get("tuner", "grid")
+    if tuner not in COMPARISON_TUNERS:
+        _fail(path, f"[tune] tuner must be one of {', '.join(COMPARISON_TUNERS)}; got {tuner!r} (a comparison draws "
+                    "every variant's trials before the first runs, so that machines can share them)")  # fmt: skip
+    trials = table.get("trials")
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+        _fail(path, f"[tune] trials must be an integer >= 1; got {trials!r}")
+    if tuner == "random" and trials is None:
+        _fail(path, "[tune] a random tuner needs trials = N (each variant's budget)")
+    seed = table.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        _fail(path, f"[tune] seed must be an integer >= 0; got {seed!r}")
+    shared = table.get("hyperparameters", {})
+    if not isinstance(shared, dict):
+        _fail(path, f"[tune] hyperparameters must be tables [tune.hyperparameters.\"section.key\"]; got {shared!r}")
+    return TuneSpec(tuner=tuner, trials=trials, seed=seed, hyperparameters=dict(shared))
+
+
+def check_tune_structure(path, spec):
+    """The checks of ``[tune]`` that need no config: something to tune, and no key both set and tuned."""
+    tune = spec.tune
+    if tune is None:
+        return
+    for variant in spec.variants:
+        tuned = {**tune.hyperparameters, **variant.tune}
+        if not tuned:
+            _fail(path, f"variant '{variant.name}' has nothing to tune: give [tune.hyperparameters.\"section.key\"] "
+                        f"tables shared by every variant, or [variants.{variant.name}.tune.\"section.key\"]")  # fmt: skip
+        both = [k for k in variant.values if k in tuned] + [k for k in variant.tune if k in tune.hyperparameters]
+        if both:
+            _fail(path, f"variant '{variant.name}' both sets and tunes '{both[0]}'; keep one")
+        if both := [k for k in tuned if k in spec.shared]:
+            _fail(path, f"'{both[0]}' is both in [set] and tuned; keep one")
+
+
+def variant_space(spec, variant, config, origin):
+    """The `kerasreg.tuning.SearchSpace` ``variant`` is tuned over: the shared hyperparameters, then its own.
+
+    ``config``: the base config; the variant's values go on it first, so
+    that a hyperparameter's default is the variant's value.
+    """
+    from kerasreg.tuning.space import parse_space
+
+    config = with_values(config, variant.values, origin=f"variant '{variant.name}'")
+    tables = {}
+    for key, table in {**spec.tune.hyperparameters, **variant.tune}.items():
+        if isinstance(table, dict) and "default" not in table and "." in key:
+            # Every point of a comparison's budget runs, so the default (a search's first trial) does not matter:
+            # the config's value when the space holds it, else the space's first value.
+            section, name = key.split(".", 1)
+            current = getattr(getattr(config, section, None), name, None)
+            values = table.get("values") if table.get("type") == "choice" else None
+            if isinstance(values, list) and values and current not in values:
+                table = {**table, "default": values[0]}
+            elif table.get("type") in ("int", "float") and isinstance(table.get("min"), (int, float)) and not (
+                    isinstance(current, (int, float)) and table["min"] <= current <= table.get("max", current)):
+                table = {**table, "default": table["min"]}
+        tables[key] = table
+    return parse_space({"name": variant.folder, "hyperparameters": tables}, config,
+                       f"{origin} variant '{variant.name}'")  # fmt: skip
+
+
+def tuning_budget(path, spec, config):
+    """``{variant: trials}``, each variant's tuning budget, all equal; `ConfigError` when they cannot be.
+
+    A grid's budget is its size: every variant's grid must have as many
+    points as ``trials`` (or, without it, as each other), since a smaller
+    grid would be a smaller budget.
+    """
+    from kerasreg.tuning.space import grid_points
+
+    tune = spec.tune
+    spaces = {v.name: variant_space(spec, v, config, path) for v in spec.variants}
+    if tune.tuner != "grid":
+        return {name: tune.trials for name in spaces}
+    sizes = {name: len(grid_points(space, f"comparison file {path}")) for name, space in spaces.items()}
+    wanted = tune.trials if tune.trials is not None else next(iter(sizes.values()))
+    if any(size != wanted for size in sizes.values()):
+        listed = ", ".join(f"{name}: {size}" for name, size in sizes.items())
+        target = f"trials = {tune.trials}" if tune.trials is not None else "an equal budget"
+        _fail(path, f"[tune] {target} needs every variant's grid to have {wanted} points; they have {listed} "
+                    "(give each variant as many values, or use tuner = \"random\" with trials = N)")  # fmt: skip
+    return sizes
 
 
 def load_comparison(path, check_config=None):
@@ -146,7 +285,7 @@ def load_comparison(path, check_config=None):
         _fail(path, f"seeds must be an integer >= 1; got {seeds!r}")
     if ("grid" in tables) == ("variants" in tables):
         _fail(path, "give either a [grid] or [variants.NAME] tables (one of them)")
-    variants = _grid_variants(path, tables["grid"]) if "grid" in tables else _named_variants(path, tables["variants"])
+    variants = _grid_variants(path, tables["grid"]) if "grid" in tables else named_variants(path, tables["variants"])
     shared = tables.get("set", {})
     if not isinstance(shared, dict):
         _fail(path, "[set] must be a table of \"section.key\" = value")
@@ -164,8 +303,12 @@ def load_comparison(path, check_config=None):
     preset = tables.get("preset")
     if preset is not None and not isinstance(preset, str):
         _fail(path, f"preset must be a string; got {preset!r}")
+    tune = parse_tune(path, tables["tune"]) if "tune" in tables else None
+    if tune is None and any(v.tune for v in variants):
+        tune = TuneSpec()  # a variant's own tune tables alone: a grid over them
     spec = ComparisonSpec(name=name, seeds=seeds, variants=variants, baseline=baseline, shared=dict(shared),
-                          preset=preset, config=config)  # fmt: skip
+                          preset=preset, config=config, tune=tune)  # fmt: skip
+    check_tune_structure(path, spec)
     if check_config is not None:
         check_variants(path, spec, check_config)
     return spec
@@ -190,3 +333,5 @@ def check_variants(path, spec, config):
             with_values(config, variant.values, origin=f"variant '{variant.name}'")
         except ConfigError as error:
             _fail(path, str(error))
+    if spec.tune is not None:
+        tuning_budget(path, spec, config)

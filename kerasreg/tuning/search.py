@@ -38,6 +38,7 @@ import os
 import shutil
 import statistics
 import time
+import warnings
 
 import keras
 
@@ -548,7 +549,10 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
         best = best_trials[0]
         values = next(r["hyperparameters"] for r in rows if r["trial_id"] == best.trial_id)
         model.trial = best
-        best_model = tuner.load_model(best)
+        with warnings.catch_warnings():
+            # The checkpoint holds the trial's optimizer state too; scoring the model needs none of it.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            best_model = tuner.load_model(best)
         prepared = model._prepared
         with sampling_off(best_model):
             test, _, _, calibration = engine.score_test_calibrated(best_model, prepared.config, prepared)

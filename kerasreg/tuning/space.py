@@ -246,3 +246,96 @@ def space_from_dict(values, config, name="search"):
                               f"or a table; got {spec!r}")  # fmt: skip
         specs[key] = spec
     return parse_space({"name": name, "hyperparameters": specs}, config, "given in Python", name)
+
+
+def _active(parameter, values):
+    """Whether ``parameter``'s conditions hold for the earlier ``values``."""
+    return all(values.get(parent) in allowed for parent, allowed in parameter.when.items())
+
+
+def parameter_values(parameter, origin="the search space"):
+    """Every value a grid search tries for ``parameter``, in order (KerasTuner's grid).
+
+    ``choice``: its values; ``bool``: false, true; a number: ``min``,
+    ``min + step``, ... up to ``max`` (``log`` sampling: ``min``,
+    ``min * step``, ...). A float without ``step`` has no grid.
+    """
+    if parameter.type == "choice":
+        return list(parameter.values)
+    if parameter.type == "bool":
+        return [False, True]
+    if parameter.step is None:
+        raise ConfigError(f"{origin}: '{parameter.name}' is a float without step, so it has no grid; "
+                          "give step (or a choice of values)")  # fmt: skip
+    if parameter.sampling == "reverse_log":
+        raise ConfigError(f"{origin}: '{parameter.name}' has reverse_log sampling, which has no grid; "
+                          "use linear or log")  # fmt: skip
+    if parameter.sampling == "log" and parameter.step <= 1:
+        raise ConfigError(f"{origin}: '{parameter.name}' has log sampling, whose step multiplies: "
+                          f"it must be > 1; got step={parameter.step}")  # fmt: skip
+    found, k = [], 0
+    # The tolerance keeps a max that float steps reach inexactly (0.1 * 3 > 0.3).
+    limit = parameter.max * (1 + 1e-9) + 1e-12
+    while True:
+        value = parameter.min + k * parameter.step if parameter.sampling == "linear" else parameter.min * parameter.step**k
+        if value > limit:
+            return found
+        found.append(int(round(value)) if parameter.type == "int" else min(float(value), parameter.max))
+        k += 1
+
+
+def grid_points(space, origin="the search space"):
+    """Every combination a grid search over ``space`` tries: a list of ``{name: value}`` (active keys only).
+
+    A conditional hyperparameter varies only where its conditions hold, so
+    each point is counted once (KerasTuner's grid search does the same).
+    """
+    points = [{}]
+    for parameter in space.hyperparameters:
+        grown = []
+        for point in points:
+            if _active(parameter, point):
+                grown += [{**point, parameter.name: value} for value in parameter_values(parameter, origin)]
+            else:
+                grown.append(point)
+        points = grown
+    return points
+
+
+def random_points(space, count, seed):
+    """``count`` distinct random points of ``space`` (KerasTuner's sampling of each hyperparameter).
+
+    Each draw of a hyperparameter is seeded by ``(seed, point index,
+    name)``, so two spaces sharing a hyperparameter draw the same values of
+    it at the same index: variants tuned over one learning-rate range try
+    the same rates. Raises `ConfigError` when the space has fewer than
+    ``count`` distinct points.
+    """
+    import hashlib
+
+    import keras_tuner as kt
+
+    hps = kt.HyperParameters()
+    space.declare(hps)
+    declared = {h.name: h for h in hps.space}
+
+    def draw(index, attempt):
+        point = {}
+        for parameter in space.hyperparameters:
+            if _active(parameter, point):
+                text = f"{seed}/{index}/{attempt}/{parameter.name}".encode()
+                sub_seed = int.from_bytes(hashlib.sha256(text).digest()[:4], "little")
+                point[parameter.name] = declared[parameter.name].random_sample(sub_seed)
+        return point
+
+    points = []
+    for index in range(count):
+        for attempt in range(100):
+            point = draw(index, attempt)
+            if point not in points:
+                points.append(point)
+                break
+        else:
+            raise ConfigError(f"search space {space.name}: found only {len(points)} distinct points in 100 draws, "
+                              f"fewer than the {count} trials; use a grid or fewer trials")  # fmt: skip
+    return points
