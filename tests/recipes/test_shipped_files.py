@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RECIPES = ROOT / "recipes"
 ARCHIVE = ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
 PROG = "python -m kerasreg.recipes.cifar"
-COMPARISONS = ["cifar-dropout-ablation", "cifar-dropout-vs-none", "cifar-regularizers", "cifar-schedules"]
+COMPARISONS = ["cifar-dropout-ablation", "cifar-dropout-tuned", "cifar-dropout-vs-none", "cifar-regularizers",
+               "cifar-schedules"]  # fmt: skip
 TABLES = ("optimizer", "schedule")
 # Smoke size for running a shipped file: synthetic data, a narrow net, small batches.
 SHRINK = {"data.source": "synthetic", "training.epochs": 3, "training.batch_size": 16}
@@ -202,6 +203,24 @@ def _dropout_vs_none(spec, configs):
     assert (dropout.dropout, dropout.dropout_rate, dropout.dropout_placement) == ("dropout", 0.1, "blocks")
 
 
+def _dropout_tuned(spec, configs):
+    from kerasreg.comparison.dispatch import tuning_plan
+
+    base = comparison_base(EXPERIMENT, spec, log=quiet)
+    plan = tuning_plan(spec, base, "cifar-dropout-tuned")
+    assert spec.seeds == 3 and {v: len(p) for v, p in plan.items()} == {"no-dropout": 3, "dropout": 3, "spatial": 3}
+    decay = EXPERIMENT.presets["cpu"]["regularization.weight_decay"]
+    assert [p["regularization.weight_decay"] for p in plan["no-dropout"]] == pytest.approx([decay / 2, decay, decay * 2])
+    for name in ("dropout", "spatial"):
+        assert [p["regularization.dropout_rate"] for p in plan[name]] == [0.05, 0.1, 0.2]
+        regularization = configs[name].regularization
+        assert (regularization.dropout, regularization.dropout_placement) == (name, "blocks")
+        assert regularization.weight_decay == decay and configs[name].schedule == configs["no-dropout"].schedule
+    assert configs["no-dropout"].regularization.dropout == "none"
+    # The tuning seed is none of the final runs' seeds.
+    assert spec.tune.seed_for(base.training.seed) not in range(base.training.seed, base.training.seed + spec.seeds)
+
+
 def _regularizers(spec, configs):
     assert len(spec.variants) * spec.seeds == 18
     none = configs["none"]
@@ -236,6 +255,7 @@ def _schedules(spec, configs):
 
 
 HEADER_CLAIMS = {"cifar-dropout-ablation": _dropout_ablation, "cifar-dropout-vs-none": _dropout_vs_none,
+                 "cifar-dropout-tuned": _dropout_tuned,
                  "cifar-regularizers": _regularizers, "cifar-schedules": _schedules}  # fmt: skip
 # The file and variant run end to end here, once (a run costs about 4 s of CPU; every variant of every file
 # goes through compare's checks).
