@@ -1,6 +1,7 @@
 """Scoring a trained model: test-time augmentation, probabilities, calibration, and the inference model."""
 
 import contextlib
+import logging
 
 import keras
 import numpy as np
@@ -95,6 +96,25 @@ def _cardinality(data):
     return count if count >= 0 else None
 
 
+class _OwnStepRetracing(logging.Filter):
+    """Drops TensorFlow's warning that `forward_pass`'s step "triggered tf.function retracing".
+
+    TensorFlow counts traces by the Python function's code, so that a
+    ``tf.function`` made again and again in a loop is flagged. Here that is
+    the design: every model (each run of a comparison or a search) gets its
+    own step, traced once. Other functions' retracing warnings still show.
+    """
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and "forward_pass.<locals>.step" in message)
+
+
+def _hide_own_retracing_warning(logger):
+    if not any(isinstance(f, _OwnStepRetracing) for f in logger.filters):
+        logger.addFilter(_OwnStepRetracing())
+
+
 def forward_pass(model):
     """``forward(x, y, sample_weight) -> (y_pred, loss)``: one traced inference step of ``model``.
 
@@ -110,6 +130,7 @@ def forward_pass(model):
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
+        _hide_own_retracing_warning(tf.get_logger())
         return tf.function(step, reduce_retracing=True)
 
     def eager(x, y, sample_weight):
