@@ -539,8 +539,9 @@ class _Command:
         print(f"\n{experiment.name} compare: {root}\n\n{result.report.markdown}")
         print(f"table: {os.path.join(root, 'comparison.md')} (also .csv, .json; chart: comparison.png)")
         for failure in result.failed:
-            print(f"failed: {failure['variant']} seed {failure['seed']}: {failure['error']} (rerun to retry)",
-                  file=sys.stderr)
+            which = f"seed {failure['seed']}" if "seed" in failure else (
+                f"tuning run {failure['tuning'] + 1}" if failure.get("tuning") is not None else "tuning")
+            print(f"failed: {failure['variant']} {which}: {failure['error']} (rerun to retry)", file=sys.stderr)
         # The table is written but lacks these runs: exit 1 so that scripts can tell.
         return 1 if result.failed else 0
 

@@ -29,6 +29,7 @@ and TensorBoard's copy when every run has ended.
 import json
 import math
 import os
+import re
 import shutil
 import time
 
@@ -152,23 +153,19 @@ def _tuning_config(base, variant, values, seed):
     return variant_config(base, Variant(variant.name, {**variant.values, **values}), seed)
 
 
-def _finish_tuning_run(run_dir, config, task, log):
-    """Trains (or resumes, or reads) one tuning run; returns its best validation objective (None if it had none)."""
-    results = read_json(os.path.join(run_dir, "results.json"))
-    if results is None:
-        import keras
+def _tuning_run(run_dir, config, task):
+    """Trains (or resumes) one tuning run: the validation split only, no test set, no saved model; its results."""
+    import keras
 
-        from kerasreg.engine.graph_memory import forget_custom_gradients
+    from kerasreg.engine.graph_memory import forget_custom_gradients
 
-        resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
-        if not resume:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        keras.backend.clear_session()
-        with forget_custom_gradients():
-            _, results = engine.train(config, task, resume_dir=run_dir if resume else None,
-                                      run_dir=None if resume else run_dir, evaluate_test_set=False, save_model=False,
-                                      log=lambda *_: None, check_noops=False)  # fmt: skip
-    return results["objective"]["best"]
+    resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
+    if not resume:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    keras.backend.clear_session()
+    with forget_custom_gradients():
+        return engine.train(config, task, resume_dir=run_dir if resume else None, run_dir=None if resume else run_dir,
+                            evaluate_test_set=False, save_model=False, log=lambda *_: None, check_noops=False)[1]
 
 
 def comparison_tuner(task, base, spec, root, plan, seeds, *, log=print, on_final=None):
@@ -182,7 +179,11 @@ def comparison_tuner(task, base, spec, root, plan, seeds, *, log=print, on_final
 
     class ComparisonTuner(kt.Tuner):
         def __init__(self):
-            super().__init__(oracle=oracle, hypermodel=None, directory=root, project_name=PROJECT, overwrite=False)
+            # The runs' folders hold what has been done (results.json: finished; a checkpoint: resumable), so the
+            # chief starts a fresh oracle each time and every run is handed out again: finished ones are read
+            # back in a moment, and failed ones are retried. Workers keep the folder: the chief's oracle is in it.
+            super().__init__(oracle=oracle, hypermodel=None, directory=root, project_name=PROJECT,
+                             overwrite=is_chief_or_alone())  # fmt: skip
             self.began = True
             self.durations = []
 
@@ -200,44 +201,46 @@ def comparison_tuner(task, base, spec, root, plan, seeds, *, log=print, on_final
             hp = trial.hyperparameters.values
             variant = spec.variant(hp["variant"])
             values = json.loads(hp["values"])
-            started = time.perf_counter()
-            if hp["stage"] == TUNE:
-                number = f"{hp['index'] + 1} of {len(plan[variant.name])}"
-                shown = ", ".join(f"{k}={v}" for k, v in values.items())
-                log(f"run {int(trial.trial_id) + 1} of {total}: {variant.name} tuning {number} ({shown}; "
-                    f"seed {tune_seed})")
-                config = _tuning_config(base, variant, values, tune_seed)
+            shown = ", ".join(f"{k}={v}" for k, v in values.items())
+            tuning = hp["stage"] == TUNE
+            if tuning:
+                what = f"{variant.name} tuning {hp['index'] + 1} of {len(plan[variant.name])}"
+                heading = f"run {int(trial.trial_id) + 1} of {total}: {what} ({shown}; seed {tune_seed})"
                 run_dir = os.path.join(root, variant.folder, "tuning", f"trial-{hp['index']}")
-                try:
-                    best = _finish_tuning_run(run_dir, config, task, log)
-                except FloatingPointError as error:
-                    raise kt.errors.FailedTrialError(str(error)) from None
-                log(f"{variant.name} tuning {number}: {objective.name} "
-                    f"{best if best is not None else math.nan:.4f} ({duration(time.perf_counter() - started)})")
-                if best is None:
-                    raise kt.errors.FailedTrialError(f"no {objective.name} to select by (no validation split?)")
-                return {objective.name: best}
-            seed = hp["index"]
-            run_dir = os.path.join(root, variant.folder, f"seed-{seed}")
-            config = _tuning_config(base, variant, values, seed)
+                config = _tuning_config(base, variant, values, tune_seed)
+            else:
+                what = f"{variant.name} seed {hp['index']}"
+                heading = f"run {int(trial.trial_id) + 1} of {total}: {what}" + (f" at {shown}" if values else "")
+                run_dir = os.path.join(root, variant.folder, f"seed-{hp['index']}")
+                config = _tuning_config(base, variant, values, hp["index"])
             results = read_json(os.path.join(run_dir, "results.json"))
-            if results is None:
-                log(f"run {int(trial.trial_id) + 1} of {total}: {variant.name} seed {seed}"
-                    + (f" at {', '.join(f'{k}={v}' for k, v in values.items())}" if values else ""))
-                from kerasreg.comparison.runner import _flat
-
-                hparams = {**_flat(config), "variant": variant.name}
+            if results is not None:
+                log(f"{heading}: done already")
+            else:
+                log(heading)
+                started = time.perf_counter()
                 try:
-                    _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log, check_noops=False)
+                    if tuning:
+                        results = _tuning_run(run_dir, config, task)
+                    else:
+                        from kerasreg.comparison.runner import _flat
+
+                        hparams = {**_flat(config), "variant": variant.name}
+                        _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log,
+                                                       check_noops=False)  # fmt: skip
                 except FloatingPointError as error:
+                    log(f"{what}: failed: {error}")
                     raise kt.errors.FailedTrialError(str(error)) from None
-                metric = objective.metric
-                score = results["test"].get(metric, results["objective"]["best"])
-                log(f"{variant.name} seed {seed}: test {metric} {score:.4f} "
+                best = results["objective"]["best"]
+                score = best if tuning else results["test"].get(objective.metric, best)
+                name = objective.name if tuning else f"test {objective.metric}"
+                log(f"{what}: {name} {score if score is not None else math.nan:.4f} "
                     f"({duration(time.perf_counter() - started)})")
-                if on_final is not None:
+                if not tuning and on_final is not None:
                     on_final()
             best = results["objective"]["best"]
+            if best is None and tuning:
+                raise kt.errors.FailedTrialError(f"no {objective.name} to select by (no validation split?)")
             return {objective.name: best if best is not None else 0.0}
 
     from keras_tuner.src import config as kt_config
@@ -272,6 +275,7 @@ def failures(oracle, spec, plan):
         if "variant" not in values or str(trial.status) not in ("FAILED", "INVALID"):
             continue
         message = ((trial.message or "").strip().splitlines() or [""])[-1]
+        message = re.sub(r"^[\w.]*FailedTrialError: ", "", message)  # KerasTuner records the exception's name
         where = {"seed": values["index"]} if values["stage"] == FINAL else {"tuning": values["index"]}
         failed.append({"variant": values["variant"], **where, "error": message})
     for variant in spec.variants:

@@ -30,15 +30,16 @@ values = [0.002, 0.2]
 """
 
 
-# In one process one seed is enough; the distributed test runs two.
-ONE_SEED = TUNED.replace("seeds = 2", "seeds = 1")
+# In one process: one seed, and a third point whose loss becomes NaN at once (a failed tuning run).
+ONE_SEED = TUNED.replace("seeds = 2", "seeds = 1").replace("[0.002, 0.2]", "[0.002, 0.2, 1e12]")
 
 
 @pytest.fixture(scope="module")
 def tuned(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("tuned")
     result = run_compare(cwd, write_comparison(cwd, ONE_SEED))
-    assert result.returncode == 0, result.stderr[-3000:]
+    # Exit 1: the table is written, but runs failed.
+    assert result.returncode == 1, result.stderr[-3000:]
     return cwd, result
 
 
@@ -50,8 +51,11 @@ def test_each_variant_is_tuned_on_validation_then_its_seeds_run_at_its_best(tune
     cwd, result = tuned
     root = comparison_root(cwd, "tuned")
     record = _json(root / "tuning.json")
-    assert record["tuner"] == "grid" and record["trials"] == {"none": 2, "dropout": 2} and record["seed"] == 1000
+    assert record["tuner"] == "grid" and record["trials"] == {"none": 3, "dropout": 3} and record["seed"] == 1000
     for variant in ("none", "dropout"):
+        # The failed run is recorded and never chosen; nothing of it is left.
+        assert record["variants"][variant]["trials"][2]["status"] == "FAILED"
+        assert not (root / variant / "tuning" / "trial-2").exists()
         # The best is the tuning run with the highest validation accuracy, read from the runs themselves.
         runs = {}
         for k in range(2):
@@ -72,20 +76,28 @@ def test_each_variant_is_tuned_on_validation_then_its_seeds_run_at_its_best(tune
     assert all(rows[v]["seeds"] == [0] for v in rows)
     table = (root / "comparison.md").read_text()
     assert "Tuned at an equal budget: each variant's grid search over `schedule.learning_rate`" in table
-    # Tuning runs first (point-major), then the final runs: 6 runs, numbered.
+    # Tuning runs first (point-major), then the final runs: 8 runs, numbered.
     lines = [line for line in result.stdout.splitlines() if line.startswith("run ")]
-    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[:4]] == [
-        "none tuning 1 of 2", "dropout tuning 1 of 2", "none tuning 2 of 2", "dropout tuning 2 of 2"]
-    assert lines[4].startswith("run 5 of 6: none seed 0 at schedule.learning_rate=")
+    assert [line.split(":")[1].strip().split(" (")[0] for line in lines[:6]] == [
+        "none tuning 1 of 3", "dropout tuning 1 of 3", "none tuning 2 of 3", "dropout tuning 2 of 3",
+        "none tuning 3 of 3", "dropout tuning 3 of 3"]
+    assert lines[6].startswith("run 7 of 8: none seed 0 at schedule.learning_rate=")
+    failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+    assert [line.split(": the training loss became nan at step")[0] for line in failed] == [
+        "failed: none tuning run 3", "failed: dropout tuning run 3"]
+    assert "Traceback" not in result.stderr
 
 
-def test_a_rerun_trains_nothing_and_a_changed_budget_is_refused(tuned):
+def test_a_rerun_reads_finished_runs_retries_failed_ones_and_refuses_a_changed_budget(tuned):
     cwd, _ = tuned
     root = comparison_root(cwd, "tuned")
     stamps = {p: p.stat().st_mtime_ns for p in root.rglob("results.json")}
     again = run_compare(cwd, str(cwd / "compare.toml"))
-    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.returncode == 1, again.stderr[-2000:]
+    assert "none tuning 1 of 3 (schedule.learning_rate=0.002; seed 1000): done already" in again.stdout
+    assert again.stdout.count("done already") == 6 and again.stdout.count(": failed: the training loss became nan") == 2
     assert "training:" not in again.stdout and {p: p.stat().st_mtime_ns for p in stamps} == stamps
-    changed = write_comparison(cwd, ONE_SEED.replace("[0.002, 0.2]", "[0.002, 0.02]"), name="changed.toml")
+    changed = write_comparison(cwd, ONE_SEED.replace("[0.002, 0.2, 1e12]", "[0.002, 0.02, 1e12]"), name="changed.toml")
     refused = run_compare(cwd, changed)
     assert refused.returncode == 2 and "holds a different comparison (tune changed)" in refused.stderr
+
