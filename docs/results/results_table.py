@@ -12,12 +12,14 @@ against the same files. Variant names come out as the comparison file
 spells them: give them plainer labels by hand. Run from the repository root:
 
     python docs/results/results_table.py schedules [--time]
+    python docs/results/results_table.py --readme   # README's one row per shipped comparison
 
 ``--time`` adds the mean wall time, for comparisons whose runs all ran on
 one machine (``comparison.md`` ends with which runs ran where).
 """
 
 import argparse
+import glob
 import json
 import os
 
@@ -100,11 +102,63 @@ def _seeds_lines(rows):
     return lines
 
 
+README_HEADER = ("| comparison | runs | best variant vs baseline | Δ, pts [boot 95% CI] | p Holm "
+                 "| P(improve) [95% CI] | seeds for 0.50 pts |")
+
+
+def readme_row(name, table, files):
+    """README's row for one shipped comparison: its variant with the highest mean difference from the baseline.
+
+    ``table``: its kept ``comparison.json`` (None when none is kept);
+    ``files``: the comparison file's name.
+    """
+    if table is None:
+        return f"| `{name}` ({files}) | | no kept runs yet | | | | |"
+    rows = [row for row in table["rows"] if not row["baseline"] and row["difference"]]
+    runs = sum(len(row["seeds"]) for row in table["rows"])
+    seeds = sorted({len(row["seeds"]) for row in table["rows"]})
+    far = max(rows, key=lambda row: row["difference"]["mean"])
+    d = far["difference"]
+    booted, improve, needed = d["bootstrap"], d["p_improve"], d["seeds_needed"]["at_target"]
+    return (f"| `{name}` ({files}) | {runs} ({len(table['rows'])} × {'/'.join(map(str, seeds))}) "
+            f"| `{far['variant']}` vs `{table['baseline']}` "
+            f"| {_signed(100 * d['mean'])} [{_signed(100 * booted['low'])}, {_signed(100 * booted['high'])}] "
+            f"| {_p(d['p_holm'])} | {improve['mean']:.2f} [{improve['low']:.2f}, {improve['high']:.2f}] "
+            f"| {'> 1000' if needed is None else needed} |")
+
+
+def readme_table(root="."):
+    """README's table: a row per shipped comparison file in ``recipes/``, from its kept evidence if any."""
+    import sys
+
+    sys.path.insert(0, root)
+    from kerasreg.comparison.spec import load_comparison
+
+    lines = [README_HEADER, "|" + "---|" * README_HEADER.count(" | ") + "---|"]
+    for path in sorted(glob.glob(os.path.join(root, "recipes", "cifar-*.toml"))):
+        if path.endswith("-tune.toml") or os.path.basename(path) == "cifar.toml":
+            continue
+        spec = load_comparison(path)
+        kept = os.path.join(root, "docs", "results", "cifar", f"compare-{spec.name}", "comparison.json")
+        table = None
+        if os.path.exists(kept):
+            with open(kept) as handle:
+                table = json.load(handle)
+        lines.append(readme_row(spec.name, table, f"`recipes/{os.path.basename(path)}`"))
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("name", help="the comparison's name, as in docs/results/cifar/compare-<name>")
+    parser.add_argument("name", nargs="?", help="the comparison's name, as in docs/results/cifar/compare-<name>")
     parser.add_argument("--time", action="store_true", help="add the mean wall time column")
+    parser.add_argument("--readme", action="store_true", help="print README's table of every shipped comparison")
     args = parser.parse_args(argv)
+    if args.readme:
+        print(readme_table())
+        return
+    if args.name is None:
+        parser.error("give a comparison's name, or --readme")
     path = os.path.join("docs", "results", "cifar", f"compare-{args.name}", "comparison.json")
     if not os.path.exists(path):
         parser.exit(2, f"{parser.prog}: error: no {path}; run docs/results/collect.py first\n")

@@ -34,6 +34,19 @@ PAGE_PATH = ROOT / "docs" / "results.md"
 PAGE = PAGE_PATH.read_text()
 README = (ROOT / "README.md").read_text()
 RESULTS = ROOT / "docs" / "results" / "cifar"
+
+
+def _results_table_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("results_table", ROOT / "docs" / "results" / "results_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# README's table of every shipped comparison, made by docs/results/results_table.py --readme.
+README_HEADER = _results_table_script().README_HEADER
 EARLIER_HEADING = "## Earlier measurements"
 HEADER = "| variant | seeds | test acc % (± 95% CI) |"
 # The tables of uncertainty studies, checked against their evidence by test_uncertainty_tables.py.
@@ -167,7 +180,8 @@ def test_every_earlier_table_is_listed():
 def test_other_pages_hold_reference_tables_only(path):
     lines = path.read_text().splitlines()
     unchecked = [lines[i].strip() for i in _table_starts(lines)
-                 if lines[i].strip() not in REFERENCE and not lines[i].startswith(UNCERTAINTY_HEADER)]  # fmt: skip
+                 if lines[i].strip() not in REFERENCE and not lines[i].startswith(UNCERTAINTY_HEADER)
+                 and not (path == ROOT / "README.md" and lines[i].strip() == README_HEADER)]  # fmt: skip
     assert not unchecked, (f"{path.relative_to(ROOT)}: tables that are neither listed reference tables nor on "
                            f"docs/results.md, where measurements are checked: {unchecked}")  # fmt: skip
 
@@ -310,3 +324,26 @@ def test_headline_figure_is_the_mean_of_the_kept_cpu_preset_runs(page):
     assert f"{seconds[0]} for seed 0 on a 2-core AMD EPYC" in text and runs[0]["machine"]["cpu"] == "AMD EPYC"
     assert f"{seconds[1]} and {seconds[2][:-2]} s for seeds 1 and 2 on a 2-core Intel Xeon with AMX" in text
     assert all("amx_bf16" in run["machine"]["cpu_bfloat16"] for run in runs[1:])
+
+
+def test_readmes_table_has_a_row_per_shipped_comparison_from_its_evidence():
+    text = README.splitlines()
+    start = text.index(README_HEADER)
+    end = next(i for i in range(start, len(text)) if not text[i].startswith("|"))
+    assert "\n".join(text[start:end]) == _results_table_script().readme_table(str(ROOT))
+    # Every comparison file is a row; the kept ones carry numbers.
+    files = [p for p in (ROOT / "recipes").glob("cifar-*.toml") if not p.name.endswith("-tune.toml")]
+    assert end - start - 2 == len(files)
+    measured = [line for line in text[start + 2:end] if "no kept runs yet" not in line]
+    assert len(measured) == len(list(RESULTS.glob("compare-*/comparison.json")))
+
+
+def test_readmes_row_takes_the_best_variant_and_its_own_statistics():
+    table = json.loads((RESULTS / "compare-regularizers" / "comparison.json").read_text())
+    best = max((r for r in table["rows"] if not r["baseline"]), key=lambda r: r["difference"]["mean"])
+    row = _results_table_script().readme_row("regularizers", table, "f")
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2] == f"`{best['variant']}` vs `{table['baseline']}`"
+    assert _matches(cells[3], [100 * best["difference"]["mean"], 100 * best["difference"]["bootstrap"]["low"],
+                               100 * best["difference"]["bootstrap"]["high"]])  # fmt: skip
+    assert cells[6] == str(best["difference"]["seeds_needed"]["at_target"])
