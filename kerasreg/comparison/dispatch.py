@@ -285,6 +285,20 @@ def failures(oracle, spec, plan):
     return failed
 
 
+def _tuned_from_runs(root, spec, seeds):
+    """``{variant: values}`` of the tuned keys as a variant's final runs recorded them (a worker has no
+    ``tuning.json`` until the chief writes it at the end)."""
+    found = {}
+    for variant in spec.variants:
+        keys = list({**spec.tune.hyperparameters, **variant.tune})
+        for seed in seeds:
+            config = read_json(os.path.join(root, variant.folder, f"seed-{seed}", "config.json"))
+            if config is not None:
+                found[variant.name] = {key: config[key.split(".", 1)[0]].get(key.split(".", 1)[1]) for key in keys}
+                break
+    return found
+
+
 def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
     """Runs (or continues) a tuned or multi-machine comparison; returns a `ComparisonResult` (report None on a worker)."""
     from kerasreg.comparison.runner import ComparisonResult, collect_runs, write_report
@@ -298,12 +312,14 @@ def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
 
     def tuned_values():
         record = read_json(os.path.join(root, "tuning.json"))
-        return None if record is None else {v: r["best"] for v, r in record["variants"].items()}
+        if record is not None:
+            return {v: r["best"] for v, r in record["variants"].items()}
+        return _tuned_from_runs(root, spec, seeds) if spec.tune is not None else None
 
     def on_final():
         # Every process that finishes a final run rewrites the table (atomically); the chief's last write is whole.
         write_report(root, spec, collect_runs(root, spec, seeds), tensorboard=alone, metric=metric,
-                     tuned=tuned_values() if alone else None)  # fmt: skip
+                     tuned=tuned_values())  # fmt: skip
 
     tuner = comparison_tuner(task, base, spec, root, plan, seeds, log=log, on_final=on_final if not chief or alone
                              else None)  # fmt: skip

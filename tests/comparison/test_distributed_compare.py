@@ -59,3 +59,14 @@ def test_a_chief_and_two_workers_share_the_runs_and_a_killed_worker_loses_nothin
     assert "Tuned at an equal budget" in (root / "comparison.md").read_text()
     assert "| dropout | 2 |" in chief_out
     assert not os.path.exists(root / "none" / "seed-2")
+
+
+def test_a_workers_table_names_the_tuned_values_its_runs_recorded(tmp_path):
+    from kerasreg.comparison.dispatch import _tuned_from_runs
+    from kerasreg.comparison.spec import load_comparison
+
+    spec = load_comparison(write_comparison(tmp_path, TUNED))
+    run = tmp_path / "dropout" / "seed-1"
+    run.mkdir(parents=True)
+    run.joinpath("config.json").write_text(json.dumps({"schedule": {"learning_rate": 0.2, "name": "x"}}))
+    assert _tuned_from_runs(str(tmp_path), spec, [0, 1]) == {"dropout": {"schedule.learning_rate": 0.2}}
