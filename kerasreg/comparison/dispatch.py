@@ -33,7 +33,9 @@ import re
 import shutil
 import time
 
+from kerasreg.comparison.reports import ComparisonResult, collect_runs, write_report
 from kerasreg.comparison.spec import Variant, tuning_budget, variant_space
+from kerasreg.comparison.variants import flat_config, variant_config
 from kerasreg import engine
 from kerasreg.engine import checkpoint
 from kerasreg.engine.progress import duration
@@ -148,8 +150,6 @@ def comparison_oracle(plan, variants, seeds, objective, seed):
 
 
 def _tuning_config(base, variant, values, seed):
-    from kerasreg.comparison.runner import variant_config
-
     return variant_config(base, Variant(variant.name, {**variant.values, **values}), seed)
 
 
@@ -223,9 +223,7 @@ def comparison_tuner(task, base, spec, root, plan, seeds, *, log=print, on_final
                     if tuning:
                         results = _tuning_run(run_dir, config, task)
                     else:
-                        from kerasreg.comparison.runner import _flat
-
-                        hparams = {**_flat(config), "variant": variant.name}
+                        hparams = {**flat_config(config), "variant": variant.name}
                         _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log,
                                                        check_noops=False)  # fmt: skip
                 except FloatingPointError as error:
@@ -301,8 +299,6 @@ def _tuned_from_runs(root, spec, seeds):
 
 def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
     """Runs (or continues) a tuned or multi-machine comparison; returns a `ComparisonResult` (report None on a worker)."""
-    from kerasreg.comparison.runner import ComparisonResult, collect_runs, write_report
-
     objective = task.objective_for(base)
     metric = objective.metric
     plan = tuning_plan(spec, base, origin)

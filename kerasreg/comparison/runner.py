@@ -32,43 +32,25 @@ import dataclasses
 import json
 import os
 import time
-from typing import NamedTuple
 
-from kerasreg.atomic_files import atomic_write
+from kerasreg.comparison.reports import ComparisonResult, collect_runs, write_report
 from kerasreg.comparison.spec import check_variants
-from kerasreg.comparison.table import (STATISTICS, code_groups, code_markdown, csv_text, machine_groups, machines_markdown,
-                                       markdown, metrics_of, summarize)
-from kerasreg.config import ConfigError, to_dict, with_values
+from kerasreg.comparison.variants import flat_config, variant_config
+from kerasreg.config import ConfigError, to_dict
 from kerasreg.config.recorded import as_recorded
 from kerasreg import engine
 from kerasreg.engine.progress import duration
 from kerasreg.engine.run_files import read_json, write_json_atomic
-from kerasreg.schedules import create_optimizer, create_schedule, with_run_length
-from kerasreg.version import code_identity
-
-FILES = ("comparison.json", "comparison.md", "comparison.csv", "comparison.png")
 
 
 def comparison_dir(config, task, spec):
     return os.path.join(config.logging.logdir, task.name, f"compare-{spec.name}")
 
 
-def variant_config(base, variant, seed):
-    """The config of one run: ``base`` with the variant's values and ``seed``, schedule spanning the run."""
-    config = with_values(base, {**variant.values, "training.seed": seed}, origin=f"variant '{variant.name}'")
-    try:
-        config.schedule = with_run_length(config.schedule, config.training.epochs)
-        # Their factories check schedule and optimizer tables: fail before the first run, not at the tenth.
-        create_optimizer(config.optimizer, create_schedule(config.schedule, steps_per_epoch=100))
-    except ValueError as error:
-        raise ConfigError(f"variant '{variant.name}': {str(error).splitlines()[0]}") from None
-    return config
-
-
 def _write_experiment_hparams(root, spec, configs):
     """The folder's HParams experiment: the variant, every varied key and the seed.
 
-    A key's domain is the values the runs log for it (``_flat`` of each
+    A key's domain is the values the runs log for it (``flat_config`` of each
     variant's config), so a list such as ``data.augment`` is its text, as
     in the runs, and a variant that leaves a key at the base's value adds
     that value.
@@ -77,7 +59,7 @@ def _write_experiment_hparams(root, spec, configs):
     from tensorboard.plugins.hparams import api as hp
 
     hparams = [hp.HParam("variant", hp.Discrete([v.name for v in spec.variants]))]
-    logged = [_flat(config) for config in configs]
+    logged = [flat_config(config) for config in configs]
     for key in spec.varied_keys():
         values = sorted({flat[key] for flat in logged if key in flat}, key=repr)
         same_type = len({type(v) for v in values}) == 1
@@ -91,109 +73,6 @@ def _write_experiment_hparams(root, spec, configs):
     writer = tf.summary.create_file_writer(root)
     with writer.as_default():
         hp.hparams_config(hparams=hparams, metrics=metrics)
-    writer.close()
-
-
-class Report(NamedTuple):
-    """What a comparison's table files hold: the rows and the Markdown body (table and machine note)."""
-
-    rows: list
-    markdown: str
-
-
-class ComparisonResult(NamedTuple):
-    """What `run_comparison` returns: the folder, its report, and the runs that failed."""
-
-    folder: str
-    report: Report
-    failed: list
-
-
-def collect_runs(root, spec, seeds=None):
-    """``{variant: {seed: results}}`` of the finished runs (``results.json``) under ``root``.
-
-    ``seeds``: the seeds to look for; ``None`` takes every ``seed-<s>``
-    folder there (what `docs/results/collect.py` copied).
-    """
-    runs = {}
-    for variant in spec.variants:
-        folder = os.path.join(root, variant.folder)
-        wanted = seeds
-        if wanted is None:
-            names = os.listdir(folder) if os.path.isdir(folder) else []
-            wanted = sorted(int(n[5:]) for n in names if n.startswith("seed-") and n[5:].isdigit())
-        for seed in wanted:
-            results = read_json(os.path.join(folder, f"seed-{seed}", "results.json"))
-            if results is not None:
-                runs.setdefault(variant.name, {})[seed] = results
-    return runs
-
-
-def tuning_markdown(spec, tuned):
-    """The note under a tuned comparison's table: the budget and each variant's tuned values."""
-    tune = spec.tune
-    keys = []
-    for variant in spec.variants:
-        keys += [k for k in {**tune.hyperparameters, **variant.tune} if k not in keys]
-    lines = [f"Tuned at an equal budget: each variant's {tune.tuner} search over {', '.join(f'`{k}`' for k in keys)} "
-             "on the validation split, then its seeds at its best values (`tuning.json`):", ""]  # fmt: skip
-    for variant in spec.variants:
-        best = (tuned or {}).get(variant.name)
-        shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in best.items()) \
-            if best else "not tuned yet"
-        lines.append(f"- {variant.name}: {shown}")
-    return "\n".join(lines) + "\n"
-
-
-def write_report(root, spec, runs, failed=(), tensorboard=True, metric="accuracy", tuned=None):
-    """``comparison.json/.md/.csv/.png`` in ``root`` from ``runs`` (``{variant: {seed: results}}``), each
-    written atomically, and (``tensorboard``) the table and chart to ``root``'s events; returns a `Report`.
-
-    ``tuned``: ``{variant: values}`` of a tuned comparison (`kerasreg.comparison.dispatch`), noted under
-    the table and recorded in each row."""
-    from kerasreg.plotting import plot_comparison
-
-    rows = summarize(spec, runs, metric=metric)
-    if spec.tune is not None:
-        for row in rows:
-            row["tuned"] = (tuned or {}).get(row["variant"])
-    groups = machine_groups(runs)
-    codes = code_groups(runs)
-    write_json_atomic(os.path.join(root, "comparison.json"), {
-        "comparison": spec.name, "baseline": spec.baseline, "seeds_requested": spec.seeds,
-        "metric": metric, "metrics": {column: meaning for column, _, meaning in metrics_of(metric)},
-        "statistics": STATISTICS, "rows": rows,
-        "machines": groups, "code": codes, "table_written_by": code_identity(),
-        "failed": list(failed)})  # fmt: skip
-    note = machines_markdown(groups, runs) + code_markdown(codes, runs)
-    if spec.tune is not None:
-        note = tuning_markdown(spec, tuned) + (f"\n{note}" if note else "")
-    body = markdown(rows, metric=metric) + (f"\n{note}" if note else "")
-    with atomic_write(os.path.join(root, "comparison.md")) as handle:
-        handle.write(f"# {spec.name}\n\n{body}")
-    with atomic_write(os.path.join(root, "comparison.csv")) as handle:
-        handle.write(csv_text(rows, metric=metric))
-    chart = None
-    if metric == "accuracy" and any(row["test_accuracy"] for row in rows):
-        chart = plot_comparison(rows, os.path.join(root, "comparison.png"), title=spec.name)
-    if tensorboard:
-        _log_to_tensorboard(root, rows, note, chart, metric)
-    return Report(rows, body)
-
-
-def _log_to_tensorboard(root, rows, note, chart, metric):
-    import tensorflow as tf
-
-    from kerasreg.reporting.tensorboard import png_to_image
-
-    finished = sum(len(row["seeds"]) for row in rows)
-    writer = tf.summary.create_file_writer(root)
-    with writer.as_default():
-        tf.summary.text("comparison/table", markdown(rows, metric=metric) + (f"\n{note}" if note else ""),
-                        step=finished)  # fmt: skip
-        if chart is not None:
-            with open(chart, "rb") as handle:
-                tf.summary.image("comparison/chart", png_to_image(handle.read()), step=finished)
     writer.close()
 
 
@@ -281,7 +160,7 @@ def run_comparison(task, base, spec, *, log=print):
             log(run + eta)
             left -= 1
             config = configs[(variant.name, seed)]
-            hparams = {**_flat(config), "variant": variant.name}
+            hparams = {**flat_config(config), "variant": variant.name}
             started = time.perf_counter()
             try:
                 _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log, check_noops=False)
@@ -297,9 +176,3 @@ def run_comparison(task, base, spec, *, log=print):
     if report is None:  # no run finished in this call, or one failed after the last write
         report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric)
     return ComparisonResult(root, report, failed)
-
-
-def _flat(config):
-    from kerasreg.reporting import flat_hparams
-
-    return flat_hparams(to_dict(config))
