@@ -48,3 +48,27 @@ def test_a_table_of_runs_says_which_code_made_them():
     groups = code_groups(mixed)
     assert sorted(g["code"] for g in groups) == ["0.1.0+src.11111111", "0.1.0+src.22222222", "not recorded"]
     assert code_markdown(groups, mixed).startswith("Mixed code: the runs span 3 kerasreg versions:")
+
+
+def test_a_run_records_the_code_it_started_with_not_files_edited_while_it_trained(tmp_path, monkeypatch):
+    import keras
+
+    import kerasreg
+    from kerasreg.engine.training import train
+    from tests.engine import user_models
+
+    edited = []
+    monkeypatch.setattr(version, "source_hash", lambda *_: "edited-meanwhile" if edited else "at-start")
+
+    class Edit(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            edited.append(True)  # from here on the files on disk are another version
+
+    exp = kerasreg.Experiment(model=user_models.dropout_mlp, data=user_models.tabular(), logdir=str(tmp_path))
+    config = exp.resolve(epochs=1, log=lambda *_: None)
+    version.code_identity.cache_clear()
+    try:
+        _, results = train(config, exp, callbacks=[Edit()], log=lambda *_: None)
+    finally:
+        version.code_identity.cache_clear()
+    assert edited and results["versions"]["kerasreg_code"]["source_sha256"] == "at-start"

@@ -389,6 +389,9 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
     on the training time's clock.
     """
     clock = time.perf_counter()
+    # The code that makes the result is the code loaded now: fix its identity (cached for the process) before
+    # a long run, so that files edited while it trains are not credited with it.
+    code_identity()
     if verbose is None:
         verbose = fit_verbose()
     folder = checkpoint.folder_of(resume_dir) if resume_dir else None
