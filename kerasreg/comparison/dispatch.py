@@ -30,30 +30,20 @@ import json
 import math
 import os
 import re
-import shutil
 import time
 
 from kerasreg.comparison.reports import ComparisonResult, collect_runs, write_report
 from kerasreg.comparison.spec import Variant, tuning_budget, variant_space
 from kerasreg.comparison.variants import flat_config, variant_config
 from kerasreg import engine
-from kerasreg.engine import checkpoint
 from kerasreg.engine.progress import duration
 from kerasreg.engine.run_files import read_json, write_json_atomic
+from kerasreg.tuning.distribution import distributed, is_chief_or_alone
 from kerasreg.tuning.space import grid_points, random_points
 
 # KerasTuner's own state (oracle and trial records) inside the comparison folder.
 PROJECT = "kerastuner"
 TUNE, FINAL = "tune", "final"
-
-
-def distributed():
-    """Whether KerasTuner's chief/worker variables are set (`keras_tuner` reads the same ones)."""
-    return "KERASTUNER_ORACLE_IP" in os.environ
-
-
-def is_chief_or_alone():
-    return not distributed() or "chief" in os.environ.get("KERASTUNER_TUNER_ID", "")
 
 
 def tuning_plan(spec, base, origin):
@@ -153,21 +143,6 @@ def _tuning_config(base, variant, values, seed):
     return variant_config(base, Variant(variant.name, {**variant.values, **values}), seed)
 
 
-def _tuning_run(run_dir, config, task):
-    """Trains (or resumes) one tuning run: the validation split only, no test set, no saved model; its results."""
-    import keras
-
-    from kerasreg.engine.graph_memory import forget_custom_gradients
-
-    resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
-    if not resume:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    keras.backend.clear_session()
-    with forget_custom_gradients():
-        return engine.train(config, task, resume_dir=run_dir if resume else None, run_dir=None if resume else run_dir,
-                            evaluate_test_set=False, save_model=False, log=lambda *_: None, check_noops=False)[1]
-
-
 def comparison_tuner(task, base, spec, root, plan, seeds, *, log=print, on_final=None):
     """The `keras_tuner.Tuner` whose trials are the comparison's runs (``run_trial`` trains one)."""
     import keras_tuner as kt
@@ -220,8 +195,9 @@ def comparison_tuner(task, base, spec, root, plan, seeds, *, log=print, on_final
                 log(heading)
                 started = time.perf_counter()
                 try:
-                    if tuning:
-                        results = _tuning_run(run_dir, config, task)
+                    if tuning:  # the validation split only: no test set, no saved model
+                        _, results = engine.train_into(run_dir, config, task, log=lambda *_: None, check_noops=False,
+                                                       evaluate_test_set=False, save_model=False)  # fmt: skip
                     else:
                         hparams = {**flat_config(config), "variant": variant.name}
                         _, results = engine.train_into(run_dir, config, task, hparams=hparams, log=log,
@@ -276,8 +252,10 @@ def failures(oracle, spec, plan):
         message = re.sub(r"^[\w.]*FailedTrialError: ", "", message)  # KerasTuner records the exception's name
         where = {"seed": values["index"]} if values["stage"] == FINAL else {"tuning": values["index"]}
         failed.append({"variant": values["variant"], **where, "error": message})
+    runs = oracle._runs()
     for variant in spec.variants:
-        if plan[variant.name] and oracle.tuned(variant.name)[2] and oracle.tuned(variant.name)[0] is None:
+        best, _, ended = oracle.tuned(variant.name, runs)
+        if plan[variant.name] and ended and best is None:
             failed.append({"variant": variant.name, "tuning": None,
                            "error": "every tuning run failed, so its seeds did not run"})  # fmt: skip
     return failed
@@ -288,7 +266,7 @@ def _tuned_from_runs(root, spec, seeds):
     ``tuning.json`` until the chief writes it at the end)."""
     found = {}
     for variant in spec.variants:
-        keys = list({**spec.tune.hyperparameters, **variant.tune})
+        keys = list(spec.tuned_tables(variant))
         for seed in seeds:
             config = read_json(os.path.join(root, variant.folder, f"seed-{seed}", "config.json"))
             if config is not None:
@@ -335,7 +313,8 @@ def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
     failed = failures(tuner.oracle, spec, plan)
     tuned = None
     if spec.tune is not None:
-        write_json_atomic(os.path.join(root, "tuning.json"), tuning_record(tuner.oracle, spec, plan, objective, tune_seed))
-        tuned = tuned_values()
+        record = tuning_record(tuner.oracle, spec, plan, objective, tune_seed)
+        write_json_atomic(os.path.join(root, "tuning.json"), record)
+        tuned = {variant: kept["best"] for variant, kept in record["variants"].items()}
     report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric, tuned=tuned)
     return ComparisonResult(root, report, failed)

@@ -58,7 +58,7 @@ def tuning_markdown(spec, tuned):
     tune = spec.tune
     keys = []
     for variant in spec.variants:
-        keys += [k for k in {**tune.hyperparameters, **variant.tune} if k not in keys]
+        keys += [k for k in spec.tuned_tables(variant) if k not in keys]
     lines = [f"Tuned at an equal budget: each variant's {tune.tuner} search over {', '.join(f'`{k}`' for k in keys)} "
              "on the validation split, then its seeds at its best values (`tuning.json`):", ""]  # fmt: skip
     for variant in spec.variants:

@@ -41,6 +41,7 @@ from kerasreg.config.recorded import as_recorded
 from kerasreg import engine
 from kerasreg.engine.progress import duration
 from kerasreg.engine.run_files import read_json, write_json_atomic
+from kerasreg.tuning.distribution import distributed, is_chief_or_alone
 
 
 def comparison_dir(config, task, spec):
@@ -132,14 +133,14 @@ def run_comparison(task, base, spec, *, log=print):
         raise ConfigError(f"[tune] seed {spec.tune.seed_for(base.training.seed)} is also a final run's seed "
                           f"({seeds[0]}..{seeds[-1]}); pick another, so that no final run repeats a tuning run")  # fmt: skip
     configs = {(v.name, s): variant_config(base, v, s) for s in seeds for v in spec.variants}  # all checked first
-    chief = dispatch.is_chief_or_alone()
+    chief = is_chief_or_alone()
     if chief:
         check_comparison(task, {v.name: configs[(v.name, seeds[0])] for v in spec.variants}, spec, log)
     os.makedirs(root, exist_ok=True)
     if previous is None and chief:
         _write_experiment_hparams(root, spec, [configs[(v.name, seeds[0])] for v in spec.variants])
         write_json_atomic(os.path.join(root, "compare.json"), identity)
-    if spec.tune is not None or dispatch.distributed():
+    if spec.tune is not None or distributed():
         return dispatch.run_dispatched(task, base, spec, root, seeds, origin=spec.name, log=log)
 
     failed = []

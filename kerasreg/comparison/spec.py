@@ -120,6 +120,10 @@ class ComparisonSpec:
     def variant(self, name):
         return next(v for v in self.variants if v.name == name)
 
+    def tuned_tables(self, variant):
+        """``{"section.key": table}``: what ``variant`` is tuned over, the shared hyperparameters then its own."""
+        return {**self.tune.hyperparameters, **variant.tune} if self.tune is not None else {}
+
 
 def _fail(path, message):
     raise ConfigError(f"comparison file {path}: {message}")
@@ -197,7 +201,7 @@ def check_tune_structure(path, spec):
     if tune is None:
         return
     for variant in spec.variants:
-        tuned = {**tune.hyperparameters, **variant.tune}
+        tuned = spec.tuned_tables(variant)
         if not tuned:
             _fail(path, f"variant '{variant.name}' has nothing to tune: give [tune.hyperparameters.\"section.key\"] "
                         f"tables shared by every variant, or [variants.{variant.name}.tune.\"section.key\"]")  # fmt: skip
@@ -217,22 +221,8 @@ def variant_space(spec, variant, config, origin):
     from kerasreg.tuning.space import parse_space
 
     config = with_values(config, variant.values, origin=f"variant '{variant.name}'")
-    tables = {}
-    for key, table in {**spec.tune.hyperparameters, **variant.tune}.items():
-        if isinstance(table, dict) and "default" not in table and "." in key:
-            # Every point of a comparison's budget runs, so the default (a search's first trial) does not matter:
-            # the config's value when the space holds it, else the space's first value.
-            section, name = key.split(".", 1)
-            current = getattr(getattr(config, section, None), name, None)
-            values = table.get("values") if table.get("type") == "choice" else None
-            if isinstance(values, list) and values and current not in values:
-                table = {**table, "default": values[0]}
-            elif table.get("type") in ("int", "float") and isinstance(table.get("min"), (int, float)) and not (
-                    isinstance(current, (int, float)) and table["min"] <= current <= table.get("max", current)):
-                table = {**table, "default": table["min"]}
-        tables[key] = table
-    return parse_space({"name": variant.folder, "hyperparameters": tables}, config,
-                       f"{origin} variant '{variant.name}'")  # fmt: skip
+    return parse_space({"name": variant.folder, "hyperparameters": spec.tuned_tables(variant)}, config,
+                       f"{origin} variant '{variant.name}'", default_matters=False)  # fmt: skip
 
 
 def tuning_budget(path, spec, config):

@@ -459,13 +459,16 @@ def train(config, task, *, resume_dir=None, run_dir=None, hparams=None, log=prin
         return run_dir, results
 
 
-def train_into(run_dir, config, task, *, hparams=None, log=print, check_noops=True):
+def train_into(run_dir, config, task, *, hparams=None, log=print, check_noops=True, evaluate_test_set=True,
+               save_model=True):  # fmt: skip
     """Trains ``config`` into ``run_dir``, or finishes it there; returns ``(run_dir, results)``.
 
     For callers that run many runs in one process (comparisons, ensembles):
     a run with a checkpoint resumes from it, one interrupted before its
     first checkpoint starts afresh. The Keras session is cleared before and
     the run's traced graphs are released after (`graph_memory`).
+    ``evaluate_test_set``/``save_model``: as `train`'s (off for a
+    comparison's tuning runs).
     """
     resume = checkpoint.load_state(checkpoint.folder_of(run_dir)) is not None
     if not resume:
@@ -474,7 +477,8 @@ def train_into(run_dir, config, task, *, hparams=None, log=print, check_noops=Tr
     keras.backend.clear_session()
     with forget_custom_gradients():
         return train(config, task, resume_dir=run_dir if resume else None, run_dir=None if resume else run_dir,
-                     hparams=hparams, log=log, check_noops=check_noops)  # fmt: skip
+                     hparams=hparams, log=log, check_noops=check_noops, evaluate_test_set=evaluate_test_set,
+                     save_model=save_model)  # fmt: skip
 
 
 def summary_table(results, files=True):

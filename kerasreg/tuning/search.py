@@ -50,6 +50,7 @@ from kerasreg.layers.mc_mode import sampling_off
 from kerasreg.engine.run_files import read_json, write_json_atomic
 from kerasreg.schedules import with_run_length
 from kerasreg.engine.graph_memory import forget_custom_gradients
+from kerasreg.tuning.distribution import distributed, is_chief_or_alone
 from kerasreg.tuning.tuners import TUNERS
 
 # The objective of experiments that name none (classification).
@@ -264,7 +265,7 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
             super().on_trial_end(trial)
             # A distributed worker sees the oracle through gRPC only (no trial
             # list); the chief prunes when the search ends.
-            if keep_checkpoints == "best" and kind != "hyperband" and "KERASTUNER_ORACLE_IP" not in os.environ:
+            if keep_checkpoints == "best" and kind != "hyperband" and not distributed():
                 prune_checkpoints(self)
             if on_trial_done is not None:
                 on_trial_done(self, trial)
@@ -296,7 +297,7 @@ def trial_heading(oracle, trial, max_trials):
     line names the trial only. (Lines starting ``trial`` are the trials'
     results.)
     """
-    if "KERASTUNER_ORACLE_IP" in os.environ:
+    if distributed():
         return f"tune: trial-{trial.trial_id}"
     number = len(oracle.trials)
     return f"tune: trial {number}{f' of {max_trials}' if max_trials else ''} (trial-{trial.trial_id})"
@@ -441,11 +442,6 @@ def _identity(kind, space, base, max_trials):
             "space": [dataclasses.asdict(h) for h in space.hyperparameters], "config": to_dict(base)}  # fmt: skip
 
 
-def _is_chief_or_alone():
-    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "")
-    return "KERASTUNER_ORACLE_IP" not in os.environ or "chief" in tuner_id
-
-
 def train_command(prefix, values):
     """The ready-to-run ``train`` command of a trial: ``prefix`` plus one ``--set`` per tuned value."""
     import shlex
@@ -492,7 +488,7 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
     root = search_dir(base, task, space)
     objective = task.objective_for(base)
     identity = _identity(kind, space, base, max_trials)
-    chief = _is_chief_or_alone()
+    chief = is_chief_or_alone()
     results_path = os.path.join(root, "results.json")
     if chief:
         previous = read_json(os.path.join(root, "search.json"))
@@ -513,7 +509,7 @@ def run_search(task, base, space, *, kind="random", max_trials=10, max_consecuti
         os.makedirs(root, exist_ok=True)
 
     model = task_hypermodel(task, base, space, root, median_stopping=median_stopping, log=log)
-    alone = "KERASTUNER_ORACLE_IP" not in os.environ
+    alone = not distributed()
 
     def on_trial_done(tuner, trial):
         if trial_end_hook is not None:

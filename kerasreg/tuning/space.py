@@ -123,7 +123,7 @@ def _check_key(path, name, config):
         _fail(path, name, problem)
 
 
-def _parse(path, name, spec, config, earlier):
+def _parse(path, name, spec, config, earlier, default_matters=True):
     if not isinstance(spec, dict):
         _fail(path, name, "must be a table")
     _check_key(path, name, config)
@@ -172,18 +172,31 @@ def _parse(path, name, spec, config, earlier):
 
     given = "default" in spec
     default = spec["default"] if given else _config_default(config, name)
-    where = "default" if given else f"the experiment's value ({name} = {default!r}; give a default)"
-    if kind == "choice" and default not in parameter.values:
-        _fail(path, name, f"{where} is not one of values {parameter.values!r}")
-    if kind == "bool" and not isinstance(default, bool):
-        _fail(path, name, f"{where} must be true or false")
+    problem = _default_problem(parameter, default)
+    if problem and not given and not default_matters:
+        # Only a search's first trial uses the default: where every point runs, the space's first value serves.
+        default, problem = (parameter.values[0] if kind == "choice" else False if kind == "bool" else parameter.min), None
+    if problem:
+        where = "default" if given else f"the experiment's value ({name} = {default!r}; give a default)"
+        _fail(path, name, f"{where} {problem}")
     if kind in ("int", "float"):
-        number = isinstance(default, (int, float)) and not isinstance(default, bool)
-        if not number or not parameter.min <= default <= parameter.max or (kind == "int" and float(default) != int(default)):
-            _fail(path, name, f"{where} must be {'an integer' if kind == 'int' else 'a number'} in [min, max]")
         default = int(default) if kind == "int" else float(default)
     parameter.default = default
     return parameter
+
+
+def _default_problem(parameter, default):
+    """What is wrong with ``default`` for ``parameter`` (the end of a sentence), or None."""
+    kind = parameter.type
+    if kind == "choice" and default not in parameter.values:
+        return f"is not one of values {parameter.values!r}"
+    if kind == "bool" and not isinstance(default, bool):
+        return "must be true or false"
+    if kind in ("int", "float"):
+        number = isinstance(default, (int, float)) and not isinstance(default, bool)
+        if not number or not parameter.min <= default <= parameter.max or (kind == "int" and float(default) != int(default)):
+            return f"must be {'an integer' if kind == 'int' else 'a number'} in [min, max]"
+    return None
 
 
 def load_space(path, config):
@@ -197,8 +210,13 @@ def load_space(path, config):
     return parse_space(read_toml(path), config, path, Path(path).stem)
 
 
-def parse_space(tables, config, origin="the search space", default_name="search"):
-    """A `SearchSpace` from the tables of a space file (``name``, ``hyperparameters``), checked as `load_space`."""
+def parse_space(tables, config, origin="the search space", default_name="search", default_matters=True):
+    """A `SearchSpace` from the tables of a space file (``name``, ``hyperparameters``), checked as `load_space`.
+
+    ``default_matters=False`` (a comparison's tuning, where every point
+    runs): a hyperparameter without a ``default`` whose experiment value is
+    outside its values takes its first value instead of being an error.
+    """
     path = origin
     unknown = sorted(set(tables) - {"name", "hyperparameters"})
     if unknown:
@@ -211,7 +229,7 @@ def parse_space(tables, config, origin="the search space", default_name="search"
         raise ConfigError(f"search space {path}: name must be a non-empty string without '/'; got {name!r}")
     parsed = {}
     for key, spec in specs.items():
-        parsed[key] = _parse(path, key, spec, config, parsed)
+        parsed[key] = _parse(path, key, spec, config, parsed, default_matters)
     return SearchSpace(name=name, hyperparameters=list(parsed.values()))
 
 
@@ -307,8 +325,9 @@ def random_points(space, count, seed):
 
     Each draw of a hyperparameter is seeded by ``(seed, point index,
     name)``, so two spaces sharing a hyperparameter draw the same values of
-    it at the same index: variants tuned over one learning-rate range try
-    the same rates. Raises `ConfigError` when the space has fewer than
+    it at the same index (unless a point had to be drawn again as a
+    duplicate): variants tuned over one learning-rate range try the same
+    rates. Raises `ConfigError` when the space has fewer than
     ``count`` distinct points.
     """
     import hashlib
