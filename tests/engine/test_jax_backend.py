@@ -13,6 +13,7 @@ import signal
 import keras
 import numpy as np
 import pytest
+import scipy.stats
 
 import kerasreg  # noqa: F401  (registers the classes the saved models name)
 from tests import cli_runner
@@ -89,8 +90,20 @@ def test_a_comparison_on_jax_fills_a_row_per_variant_with_each_seeds_test_accura
     assert list(rows) == ["no-dropout", "dropout"]
     for name, row in rows.items():
         assert row["seeds"] == [0, 1], name
+        # The row is the seeds' own test accuracies, with scipy's t-interval (at 2 seeds it is wide and
+        # may leave [0, 1]: t(0.975, 1) = 12.7).
+        per_seed = [
+            results_of(os.path.join(compare["folder"], name, f"seed-{seed}"))["test"]["accuracy"]
+            for seed in (0, 1)
+        ]
+        low, high = scipy.stats.t.interval(0.95, 1, loc=np.mean(per_seed), scale=scipy.stats.sem(per_seed))
         accuracy = row["test_accuracy"]
-        assert accuracy["n"] == 2 and 0.0 <= accuracy["low"] <= accuracy["mean"] <= accuracy["high"] <= 1.0, name
+        assert accuracy["n"] == 2, name
+        assert accuracy["mean"] == pytest.approx(np.mean(per_seed), abs=1e-9), name
+        if per_seed[0] != per_seed[1]:
+            assert (accuracy["low"], accuracy["high"]) == pytest.approx((low, high), abs=1e-9), name
+        else:
+            assert accuracy["low"] == accuracy["mean"] == accuracy["high"], name
         assert f"| {name} | 2 |" in compare["table"]
     assert rows["no-dropout"]["baseline"] and rows["no-dropout"]["difference"] is None
     assert rows["dropout"]["difference"]["n"] == 2
