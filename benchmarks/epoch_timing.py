@@ -107,11 +107,12 @@ def parse_run_arguments(parser, argv):
 
 
 def cpu_preset_config(args, logdir, *assignments):
-    """The cpu preset resolved as ``python -m kerasreg.recipes.cifar`` would, on ``args.examples`` images."""
+    """The cpu preset (or ``args.preset``) resolved as ``python -m kerasreg.recipes.cifar`` would, on
+    ``args.examples`` images."""
     from kerasreg.recipes.cifar import EXPERIMENT
 
     values = {"data.source": args.data, "logging.logdir": logdir, "data.train_subset": args.examples}
-    config = EXPERIMENT.resolve(values, epochs=args.epochs, preset="cpu", overrides=[*assignments, *args.set],
+    config = EXPERIMENT.resolve(values, epochs=args.epochs, preset=getattr(args, "preset", "cpu"), overrides=[*assignments, *args.set],
                                 log=lambda *_: None)
     if config.data.source == "synthetic":
         config.data.synthetic_examples = args.examples

@@ -1,4 +1,4 @@
-"""Shared by time_to_accuracy.py and ablation.py: the cpu preset as a real command, timed end to end."""
+"""Shared by time_to_accuracy.py and ablation.py: a CIFAR-10 preset as a real command, timed end to end."""
 
 import json
 import subprocess
@@ -15,8 +15,8 @@ def warm_cache(data):
                    cwd=ROOT, check=True, capture_output=True)  # fmt: skip
 
 
-def run_preset(data, seed, logdir, run_name, assignments=(), epochs=None):
-    """``python -m kerasreg.recipes.cifar --preset cpu ...`` in a fresh process: ``(wall seconds, results)``.
+def run_preset(data, seed, logdir, run_name, assignments=(), epochs=None, preset="cpu"):
+    """``python -m kerasreg.recipes.cifar --preset PRESET ...`` in a fresh process: ``(wall seconds, results)``.
 
     Wall time runs from launch to exit: start-up, loading the cached data,
     training, the test evaluation and writing the run.
@@ -27,7 +27,7 @@ def run_preset(data, seed, logdir, run_name, assignments=(), epochs=None):
     while (taken / run_name).exists():
         number += 1
         run_name = f"{base}-{number}"
-    command = [sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", "cpu", "--data", data,
+    command = [sys.executable, "-m", "kerasreg.recipes.cifar", "--preset", preset, "--data", data,
                "--seed", str(seed), "--logdir", str(logdir), "--set", f"logging.run_name={run_name}"]  # fmt: skip
     if epochs is not None:
         command += ["--epochs", str(epochs)]

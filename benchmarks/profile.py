@@ -1,11 +1,12 @@
-"""Where a training step of the cpu preset's model goes: forward + backward time of each layer.
+"""Where a training step of a preset's model goes: forward + backward time of each layer.
 
 Run from the repository root (by hand; CI never runs it; about a minute)::
 
     python benchmarks/profile.py
+    python benchmarks/profile.py --preset cpu-10min
     python benchmarks/profile.py --set model.name=fast --set model.activation=gelu
 
-The model is the cpu preset's (``--set`` changes it, as for the recipe),
+The model is the cpu preset's, or ``--preset``'s (``--set`` changes it, as for the recipe),
 built under the preset's precision policy. Each layer is timed alone: a
 compiled function runs its forward pass in training mode on a random batch
 of its input shape and the backward pass to its input and weights,
@@ -43,6 +44,7 @@ def _timed(function, steps, rounds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="cpu", help="the recipe's preset whose model is profiled (default cpu)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="passed to the recipe")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
@@ -55,7 +57,7 @@ def main(argv=None):
     from kerasreg.recipes.cifar import EXPERIMENT
 
     with tempfile.TemporaryDirectory() as logdir:
-        settings = types.SimpleNamespace(data="synthetic", examples=512, epochs=3, set=args.set)
+        settings = types.SimpleNamespace(data="synthetic", examples=512, epochs=3, set=args.set, preset=args.preset)
         config = cpu_preset_config(settings, logdir)
         prepared = engine.prepare(config, EXPERIMENT)
     model, batch = prepared.model, config.training.batch_size

@@ -1,24 +1,29 @@
-"""Time to accuracy of the cpu preset: N seeds of the real command, end to end.
+"""Time to accuracy of the CIFAR-10 presets: N seeds of the real command, end to end.
 
-Run from the repository root (by hand; CI never runs it; ~15 minutes per seed
-on a 2-core CPU)::
+Run from the repository root (by hand; CI never runs it; 10 to 95 minutes per
+seed on a 2-core CPU, by preset and machine)::
 
-    python benchmarks/time_to_accuracy.py --data ../shared/data/cifar10-jpeg.tar.gz --seeds 0 1 2
+    python benchmarks/time_to_accuracy.py --data ../shared/data/cifar10-jpeg.tar.gz --presets cpu-10min cpu-30min --seeds 0 1 2
     python benchmarks/time_to_accuracy.py --data synthetic --seeds 0 --set training.epochs=1   # smoke
 
-Each seed runs ``python -m kerasreg.recipes.cifar --preset cpu --data DATA
---seed S`` (plus any ``--set``) in a fresh process, timed from launch to
-exit: wall time includes start-up, data loading (from the decode cache after
-the first run, which this script warms first), training, the test
-evaluation and writing the run. From each run's ``results.json`` it reports
-test accuracy, training images/s and the fraction of the machine's peak
+Each (preset, seed) runs ``python -m kerasreg.recipes.cifar --preset PRESET
+--data DATA --seed S`` (plus any ``--set``) in a fresh process, timed from
+launch to exit: wall time includes start-up, data loading (from the decode
+cache after the first run, which this script warms first), training, the
+test evaluation with its test-time augmentation, and writing the run. From
+each run's ``results.json`` it reports test accuracy, the precision the run
+trained in, training images/s and the fraction of the machine's fp32 peak
 FLOP/s the training reached (the model's multiply-adds x 2 x 3 for forward
-and backward, per training image; ``--peak-gflops`` is the machine's peak,
-192 for 2 AVX-512 cores in fp32 as measured for the speed issue).
+and backward, per training image; ``--peak-gflops`` is the peak: 192 for 2
+cores doing two 8-wide fp32 FMAs a cycle at 3 GHz). Each preset is judged
+against its budget: the minutes in its name (``cpu-10min``), else
+``--budget-minutes``.
 """
 
 import argparse
+import json
 import os
+import re
 import shlex
 import statistics
 import sys
@@ -39,15 +44,30 @@ def flops_per_training_image(results):
     return 2 * 3 * estimate_flops(model)  # multiply-adds -> FLOPs; forward + backward ~ 3 forwards
 
 
+def precision_of(results):
+    """The precision policy the run trained in (``"auto"`` resolved): float32, mixed_bfloat16, ..."""
+    config = json.loads((Path(results["run_dir"]) / "config.json").read_text())
+    policy = config["training"]["mixed_precision"]
+    return "float32" if policy == "none" else policy
+
+
+def budget_of(preset, default_minutes):
+    """The minutes a preset named ``NAME-<N>min`` promises, else ``default_minutes``."""
+    match = re.search(r"-(\d+)min$", preset)
+    return float(match.group(1)) if match else default_minutes
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="--data of the recipe")
+    parser.add_argument("--presets", nargs="+", default=["cpu"], help="presets to run (default: cpu)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="passed to the recipe")
     parser.add_argument("--peak-gflops", type=float, default=192.0)
-    parser.add_argument("--budget-minutes", type=float, default=15.0)
+    parser.add_argument("--budget-minutes", type=float, default=15.0,
+                        help="the budget of a preset whose name gives none (default 15)")  # fmt: skip
     parser.add_argument("--output", help="also write the table (Markdown) here")
-    parser.add_argument("--keep", metavar="LOGDIR", help="keep the runs under LOGDIR/cifar/seedS (default: a temporary folder)")
+    parser.add_argument("--keep", metavar="LOGDIR", help="keep the runs under LOGDIR/cifar/PRESET-seedS (default: a temporary folder)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -55,27 +75,40 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as scratch:
         logdir = args.keep or scratch
         warm_cache(args.data)
+        # Seed-major, so that a stopped invocation leaves every preset with the same seeds.
         for seed in args.seeds:
-            wall, results = run_preset(args.data, seed, logdir, f"seed{seed}", args.set)
-            flops = flops_per_training_image(results)
-            ips = results["images_per_second"]
-            rows.append((seed, wall, results["test"]["accuracy"], results["validation"]["accuracy"], ips,
-                         ips * flops / (args.peak_gflops * 1e9), results["epochs_run"]))  # fmt: skip
-            print(f"seed {seed}: {wall:.0f} s, test accuracy {rows[-1][2]:.4f}", flush=True)
+            for preset in args.presets:
+                wall, results = run_preset(args.data, seed, logdir, f"{preset}-seed{seed}", args.set, preset=preset)
+                flops = flops_per_training_image(results)
+                ips = results["images_per_second"]
+                rows.append({"preset": preset, "seed": seed, "wall": wall, "test": results["test"]["accuracy"],
+                             "validation": results["validation"]["accuracy"], "ips": ips,
+                             "peak": ips * flops / (args.peak_gflops * 1e9), "epochs": results["epochs_run"],
+                             "precision": precision_of(results)})  # fmt: skip
+                print(f"{preset} seed {seed}: {wall:.0f} s, test accuracy {rows[-1]['test']:.4f}", flush=True)
 
     lines = [
         f"command: python {' '.join(shlex.quote(a) for a in sys.argv)}",
         f"machine: {machine()}; commit {commit()}",
         "",
-        "| seed | wall time | test accuracy | val accuracy | train images/s | FLOP/s as a fraction of the fp32 peak | epochs |",
-        "|---|---|---|---|---|---|---|",
+        f"| preset | seed | wall time | test accuracy | val accuracy | precision | train images/s "
+        f"| FLOP/s vs the fp32 peak ({args.peak_gflops:g} GFLOP/s) | epochs |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {s} | {w:.0f} s ({w / 60:.1f} min) | {a:.4f} | {v:.4f} | {i:.0f} | {f:.0%} | {e} |" for s, w, a, v, i, f, e in rows]
-    accuracies = [r[2] for r in rows]
-    spread = f" ± {statistics.stdev(accuracies):.4f} (sd)" if len(rows) > 1 else ""
-    lines.append(f"| mean | {statistics.mean(r[1] for r in rows) / 60:.1f} min | {statistics.mean(accuracies):.4f}{spread} | | | | |")
-    within = all(r[1] <= args.budget_minutes * 60 for r in rows)
-    lines.append(f"\nall runs within {args.budget_minutes:g} min: {'yes' if within else 'no'}")
+    for preset in args.presets:
+        mine = [row for row in rows if row["preset"] == preset]
+        lines += [f"| {r['preset']} | {r['seed']} | {r['wall']:.0f} s ({r['wall'] / 60:.1f} min) | {r['test']:.4f} "
+                  f"| {r['validation']:.4f} | {r['precision']} | {r['ips']:.0f} | {r['peak']:.0%} | {r['epochs']} |"
+                  for r in mine]  # fmt: skip
+        accuracies = [r["test"] for r in mine]
+        spread = f" ± {statistics.stdev(accuracies):.4f} (sd)" if len(mine) > 1 else ""
+        lines.append(f"| {preset} | mean | {statistics.mean(r['wall'] for r in mine) / 60:.1f} min "
+                     f"| {statistics.mean(accuracies):.4f}{spread} | | | | | |")  # fmt: skip
+    lines.append("")
+    for preset in args.presets:
+        budget = budget_of(preset, args.budget_minutes)
+        within = all(r["wall"] <= budget * 60 for r in rows if r["preset"] == preset)
+        lines.append(f"{preset}: every run within {budget:g} min: {'yes' if within else 'no'}")
     text = "\n".join(lines)
     print("\n" + text)
     if args.output:

@@ -57,7 +57,7 @@ def test_without_a_file_the_machines_preset_is_chosen():
 @pytest.mark.parametrize(
     "line, message",
     [
-        ('preset = "fast"', "unknown preset 'fast' of 'cifar' in {path}; presets: cpu, gpu, smoke"),
+        ('preset = "fast"', "unknown preset 'fast' of 'cifar' in {path}; presets: cpu, cpu-10min, cpu-30min, gpu, smoke"),
         ("preset = 3", "preset in {path} must be a preset name (a string); got 3"),
     ],
 )

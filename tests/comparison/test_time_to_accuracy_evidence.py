@@ -1,0 +1,111 @@
+"""docs/speed.md's time-to-accuracy tables, read back against the kept runs and the benchmark's own tables.
+
+Each kept run (``docs/results/cifar/time-to-accuracy/<run>/``) holds the
+run's ``results.json`` and ``config.json``; the benchmark's tables
+(``*.md`` there) hold the wall times it measured from launch to exit.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kerasreg.recipes.cifar import EXPERIMENT
+
+ROOT = Path(__file__).resolve().parents[2]
+EVIDENCE = ROOT / "docs" / "results" / "cifar" / "time-to-accuracy"
+SPEED = ROOT / "docs" / "speed.md"
+# A row of a table the benchmark printed: "| ... | 553 s (9.2 min) | 0.8534 | 0.8386 | ..." (wall, test and
+# validation accuracy).
+BENCHMARK_ROW = re.compile(r"\| (\d+) s \([\d.]+ min\) \| (0\.\d{4}) \| (0\.\d{4}) \|")
+VIEWS = {"flip": "flip", "flip_translate": "flip + translate", "none": "none"}
+
+
+def _runs():
+    return sorted(path.parent for path in EVIDENCE.glob("*/results.json"))
+
+
+def _walls():
+    """``{(test, validation accuracy) to 4 digits: wall seconds}`` from every table the benchmark wrote."""
+    walls = {}
+    for table in EVIDENCE.glob("*.md"):
+        for wall, test, validation in BENCHMARK_ROW.findall(table.read_text()):
+            assert (test, validation) not in walls, f"two runs with accuracies {test}, {validation}: ambiguous"
+            walls[test, validation] = int(wall)
+    return walls
+
+
+def _run(path, walls):
+    """What the page says of a kept run, computed from its files."""
+    results = json.loads((path / "results.json").read_text())
+    config = json.loads((path / "config.json").read_text())
+    wall = walls[f"{results['test']['accuracy']:.4f}", f"{results['validation']['accuracy']:.4f}"]
+    return {"width": config["model"]["width"], "epochs": results["epochs_run"], "seed": config["training"]["seed"],
+            "views": VIEWS[config["training"]["test_time_augmentation"]], "wall_seconds": wall,
+            "wall": f"{wall} s ({wall / 60:.1f} min)", "accuracy": f"{100 * results['test']['accuracy']:.2f} %",
+            "test_accuracy": results["test"]["accuracy"], "images": f"{results['images_per_second']:.0f}",
+            "config": config, "results": results}  # fmt: skip
+
+
+def _page_table(header):
+    """The speed page's table whose header starts with ``header``: a dict per row, keyed by the header."""
+    lines = SPEED.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    names = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip().strip("*") for cell in line.strip("|").split("|")]
+        rows.append(dict(zip(names, cells)))
+    return rows
+
+
+def test_every_kept_run_trained_in_float32_on_the_zen3_epyc_and_has_its_wall_time():
+    walls = _walls()
+    runs = _runs()
+    assert len(runs) == 9, runs
+    for path in runs:
+        run = _run(path, walls)
+        assert run["config"]["training"]["mixed_precision"] == "none", path.name
+        machine = run["results"]["machine"]
+        assert machine["cpu"] == "AMD EPYC" and machine["cores"] == 2 and machine["cpu_bfloat16"] == [], path.name
+        assert run["config"]["model"]["name"] == "airbench" and run["config"]["model"]["whitening"], path.name
+
+
+@pytest.mark.parametrize("preset", ["cpu-10min", "cpu-30min"])
+def test_the_presets_rows_are_their_kept_runs_and_the_presets_still_train_those_runs(preset):
+    walls = _walls()
+    table = _page_table("| preset | net | epochs | test-time views | seed |")
+    page = [row for row in table if row["preset"] == f"`{preset}`" and row["seed"] != "mean"]
+    kept = [_run(path.parent, walls) for path in sorted(EVIDENCE.glob(f"{preset}-seed*/results.json"))]
+    assert len(page) == len(kept) >= 1
+    values = EXPERIMENT.presets[preset]
+    for row, run in zip(page, kept):
+        # The preset as shipped is what these runs trained.
+        assert (run["width"], run["epochs"]) == (values["model.width"], values["training.epochs"])
+        assert run["config"]["training"]["test_time_augmentation"] == values["training.test_time_augmentation"]
+        assert row["net"] == f"airbench, width {run['width']}" and row["epochs"] == str(run["epochs"])
+        assert row["test-time views"] == run["views"] and row["seed"] == str(run["seed"])
+        assert (row["wall time"], row["test accuracy"], row["train images/s"]) == (
+            run["wall"], run["accuracy"], run["images"])  # fmt: skip
+        assert run["wall_seconds"] <= int(preset.split("-")[1].removesuffix("min")) * 60, "within its budget"
+    if len(kept) > 1:
+        (mean,) = [row for row in table if row["preset"] == f"`{preset}`" and row["seed"] == "mean"]
+        accuracy = sum(run["test_accuracy"] for run in kept) / len(kept)
+        wall = sum(run["wall_seconds"] for run in kept) / len(kept)
+        assert mean["test accuracy"].startswith(f"{100 * accuracy:.2f} %"), mean
+        assert mean["wall time"].startswith(f"{wall:.0f} s ({wall / 60:.1f} min)"), mean
+
+
+def test_the_10_minute_candidates_are_their_kept_seed_0_runs():
+    walls = _walls()
+    table = _page_table("| width (blocks) | epochs | test-time views | wall time | test accuracy |")
+    assert len(table) == 4
+    runs = [_run(path, walls) for path in _runs()]
+    for row in table:
+        width, epochs = int(row["width (blocks)"].split()[0]), int(row["epochs"])
+        (run,) = [r for r in runs if (r["width"], r["epochs"], r["seed"], r["views"]) ==
+                  (width, epochs, 0, row["test-time views"])]  # fmt: skip
+        assert (row["wall time"], row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
