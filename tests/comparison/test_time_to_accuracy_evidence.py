@@ -109,3 +109,20 @@ def test_the_10_minute_candidates_are_their_kept_seed_0_runs():
         (run,) = [r for r in runs if (r["width"], r["epochs"], r["seed"], r["views"]) ==
                   (width, epochs, 0, row["test-time views"])]  # fmt: skip
         assert (row["wall time"], row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
+
+
+def test_the_float32_profile_table_is_the_profiles_kept_output():
+    table = _page_table("| model | train step (batch 256) | convolutions |")
+    files = {"`cpu-10min` (width 24)": "profile-cpu-10min.md", "`cpu` (width 64)": "profile-cpu.md"}
+    assert [row["model"] for row in table] == list(files)
+    kinds = {"convolutions": "Conv2D", "max-pooling": "MaxPooling2D", "batch norm": "BatchNormalization",
+             "activations": "Activation"}  # fmt: skip
+    for row in table:
+        text = (EVIDENCE / files[row["model"]]).read_text()
+        milliseconds, images = re.search(r"train step ([\d.]+) ms \((\d+) images/s\)", text).groups()
+        assert row["train step (batch 256)"] == f"{float(milliseconds):,.0f} ms ({int(images)} images/s)"
+        shares = dict(re.findall(r"(\w+) (\d+)%", text.split("by kind:")[1]))
+        for column, kind in kinds.items():
+            assert row[column] == f"{shares[kind]} %", (row["model"], column)
+        (rest,) = re.findall(r"\| everything else [^\n]*\| (\d+)% \|", text)
+        assert row["everything else"] == f"{rest} %"
