@@ -21,7 +21,6 @@ against its budget: the minutes in its name (``cpu-10min``), else
 """
 
 import argparse
-import json
 import os
 import re
 import shlex
@@ -46,8 +45,7 @@ def flops_per_training_image(results):
 
 def precision_of(results):
     """The precision policy the run trained in (``"auto"`` resolved): float32, mixed_bfloat16, ..."""
-    config = json.loads((Path(results["run_dir"]) / "config.json").read_text())
-    policy = config["training"]["mixed_precision"]
+    policy = results["config"]["training"]["mixed_precision"]
     return "float32" if policy == "none" else policy
 
 

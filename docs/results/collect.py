@@ -15,7 +15,7 @@ as a later ``compare`` reads them back. Run from the repository root:
 
 ``--restore`` goes the other way: it copies the kept files of every
 ``docs/results/cifar/compare-*`` folder into ``logs/cifar/`` where they are
-missing there, so that a comparison too long for one machine's session goes
+missing there, so that a comparison too long for one sitting on one machine goes
 on elsewhere: ``compare`` reads the restored runs back as done and trains
 only the others.
 
@@ -29,6 +29,7 @@ import os
 
 from kerasreg.atomic_files import atomic_write
 from kerasreg.comparison import collect_runs, write_report
+from kerasreg.comparison.dispatch import tuned_values
 from kerasreg.comparison.spec import find_comparison
 from kerasreg.engine.run_files import read_json
 
@@ -86,8 +87,7 @@ def main(source_root="logs/cifar", target_root="docs/results/cifar", recipes="re
             raise SystemExit(f"{name}: no comparison file in {recipes}/ has that name")
         _, spec = found
         runs = collect_runs(target, spec)
-        record = read_json(os.path.join(target, "tuning.json"))  # a tuned comparison's chosen values
-        tuned = {v: r["best"] for v, r in record["variants"].items()} if record is not None else None
+        tuned = tuned_values(target, spec, sorted({seed for seeds in runs.values() for seed in seeds}))
         write_report(target, spec, runs, _failed(os.path.join(source_root, name), target), tensorboard=False,
                      tuned=tuned)  # fmt: skip
         log("table", os.path.join(target, "comparison.md"))

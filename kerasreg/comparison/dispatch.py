@@ -275,6 +275,20 @@ def _tuned_from_runs(root, spec, seeds):
     return found
 
 
+def _bests(record):
+    """``{variant: values}``: each variant's best tuning values in a ``tuning.json`` record."""
+    return {variant: kept["best"] for variant, kept in record["variants"].items()}
+
+
+def tuned_values(root, spec, seeds):
+    """``{variant: values}`` of the tuned keys in the comparison folder ``root``: ``tuning.json``'s bests, else
+    (before the chief has written it) as ``seeds``' final runs recorded them; None for an untuned comparison."""
+    record = read_json(os.path.join(root, "tuning.json"))
+    if record is not None:
+        return _bests(record)
+    return _tuned_from_runs(root, spec, seeds) if spec.tune is not None else None
+
+
 def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
     """Runs (or continues) a tuned or multi-machine comparison; returns a `ComparisonResult` (report None on a worker)."""
     objective = task.objective_for(base)
@@ -284,16 +298,10 @@ def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
     alone = not distributed()
     tune_seed = spec.tune.seed_for(base.training.seed) if spec.tune is not None else None
 
-    def tuned_values():
-        record = read_json(os.path.join(root, "tuning.json"))
-        if record is not None:
-            return {v: r["best"] for v, r in record["variants"].items()}
-        return _tuned_from_runs(root, spec, seeds) if spec.tune is not None else None
-
     def on_final():
         # Every process that finishes a final run rewrites the table (atomically); the chief's last write is whole.
         write_report(root, spec, collect_runs(root, spec, seeds), tensorboard=alone, metric=metric,
-                     tuned=tuned_values())  # fmt: skip
+                     tuned=tuned_values(root, spec, seeds))  # fmt: skip
 
     tuner = comparison_tuner(task, base, spec, root, plan, seeds, log=log, on_final=on_final if not chief or alone
                              else None)  # fmt: skip
@@ -315,6 +323,6 @@ def run_dispatched(task, base, spec, root, seeds, *, origin, log=print):
     if spec.tune is not None:
         record = tuning_record(tuner.oracle, spec, plan, objective, tune_seed)
         write_json_atomic(os.path.join(root, "tuning.json"), record)
-        tuned = {variant: kept["best"] for variant, kept in record["variants"].items()}
+        tuned = _bests(record)
     report = write_report(root, spec, collect_runs(root, spec, seeds), failed, metric=metric, tuned=tuned)
     return ComparisonResult(root, report, failed)

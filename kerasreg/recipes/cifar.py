@@ -81,7 +81,7 @@ _CPU = {
 PRESETS = {
     "cpu": _CPU,
     # The cpu recipe cut to a wall-clock budget on a 2-core CPU without
-    # native bfloat16 (float32, where the cpu preset takes ~95 minutes;
+    # native bfloat16 (float32, where the cpu preset takes ~80 minutes;
     # measured on an AMD EPYC, Zen 3): within 10 and 30 minutes a narrower
     # net for more epochs beat a wider one for fewer (docs/speed.md,
     # benchmarks/time_to_accuracy.py). With native bfloat16 they finish

@@ -1,6 +1,6 @@
 """docs/results/collect.py: a comparison's kept runs, copied into the evidence folder and back, go on elsewhere.
 
-A comparison longer than one machine's session is kept run by run as
+A comparison longer than one sitting on one machine is kept run by run as
 evidence (small files only); ``--restore`` puts the kept runs back where
 ``compare`` reads them, and the rerun trains nothing that was kept.
 """
