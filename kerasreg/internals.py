@@ -5,9 +5,13 @@ Each is used only where no public API does the job, and each has a test in
 ``pyproject.toml`` allows changes or drops it.
 """
 
+import json
+import os
 import sys
 
 import keras
+
+from kerasreg.atomic_files import atomic_write
 
 
 def flatten_layers(model, include_self=False):
@@ -108,3 +112,30 @@ def set_oracle_first_values(oracle, values):
 
 REDUCE_LR_HOOK = "_reduce_optimizer_lr"
 """`keras.callbacks.ReduceLROnPlateau`'s per-optimizer reduction, overridden by kerasreg's."""
+
+
+def write_keras_tuner_state_atomically():
+    """Makes KerasTuner write its state files (oracle, tuner, trial, build config) atomically.
+
+    KerasTuner writes them in place, through its private ``utils.save_json``:
+    a search killed while it writes ``oracle.json`` leaves an empty file, and
+    the next run cannot reload the search at all. Local paths then go through
+    `atomic_write`; remote ones (``gs://...``) keep KerasTuner's own writer.
+    Idempotent.
+    """
+    from keras_tuner.src import utils
+
+    if getattr(utils.save_json, "kerasreg_atomic", False):
+        return
+    original = utils.save_json
+
+    def save_json(path, obj):
+        if "://" in os.fspath(path):
+            return original(path, obj)
+        text = json.dumps(obj)
+        with atomic_write(path) as stream:
+            stream.write(text)
+        return text
+
+    save_json.kerasreg_atomic = True
+    utils.save_json = save_json

@@ -1,5 +1,8 @@
 """Each private Keras / KerasTuner API in `kerasreg.internals` still does what kerasreg relies on."""
 
+import json
+import os
+
 import keras
 import keras_tuner
 import numpy as np
@@ -127,3 +130,45 @@ def test_a_reloaded_oracle_keeps_a_retry_queue(tmp_path):
     hp.Float("lr", 1e-3, 1e-1)
     oracle = keras_tuner.oracles.RandomSearchOracle(objective="val_loss", max_trials=2, hyperparameters=hp, seed=0)
     assert internals.oracle_retry_queue(oracle) == []
+
+
+def test_keras_tuner_writes_its_oracle_trial_and_tuner_state_through_the_atomic_writer(tmp_path, monkeypatch):
+    internals.write_keras_tuner_state_atomically()
+    written = []
+    atomic_write = internals.atomic_write
+
+    def recording(path, *args, **kwargs):
+        written.append(os.path.relpath(path, tmp_path))
+        return atomic_write(path, *args, **kwargs)
+
+    monkeypatch.setattr(internals, "atomic_write", recording)
+
+    def build(hp):
+        weight = keras.initializers.Constant(hp.Float("w", 0.1, 1.0))
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer=weight)])
+        model.compile(loss="mse")
+        return model
+
+    tuner = keras_tuner.RandomSearch(build, objective="loss", max_trials=1, directory=tmp_path, project_name="p", seed=0)
+    tuner.search(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0)
+    assert {"p/oracle.json", "p/tuner0.json", "p/trial_0/trial.json"} <= set(written)
+    assert json.loads((tmp_path / "p" / "oracle.json").read_text())["ongoing_trials"] == {}
+    assert not [path for path in tmp_path.rglob("*") if path.name.startswith(".tmp-")]
+
+
+def test_keras_tuner_state_interrupted_before_its_rename_keeps_the_old_file(tmp_path, monkeypatch):
+    from keras_tuner.src import utils
+
+    internals.write_keras_tuner_state_atomically()
+    internals.write_keras_tuner_state_atomically()  # twice: still one wrapper
+    target = tmp_path / "oracle.json"
+    utils.save_json(str(target), {"trials": 1})
+
+    def killed(*args):
+        raise KeyboardInterrupt  # stands for the process dying before the rename
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        utils.save_json(str(target), {"trials": 2})
+    assert json.loads(target.read_text()) == {"trials": 1}
+    assert [path.name for path in tmp_path.iterdir()] == ["oracle.json"]

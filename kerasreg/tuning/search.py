@@ -275,6 +275,8 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
     from keras_tuner.src import config as kt_config
 
     kt_config.DEBUG = False
+    # A search killed mid-write must still reload (its oracle.json whole).
+    internals.write_keras_tuner_state_atomically()
     objective = objective or engine.Objective(OBJECTIVE, "max")
     arguments = dict(objective=kt.Objective(objective.name, objective.mode), seed=seed, directory=root, project_name=PROJECT,
                      overwrite=False, max_consecutive_failed_trials=max_consecutive_failures)  # fmt: skip
