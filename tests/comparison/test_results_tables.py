@@ -91,7 +91,7 @@ REFERENCE = {
 # profiles by tests/comparison/test_time_to_accuracy_evidence.py.
 SPEED_TABLES = {
     "| preset | net | epochs | test-time views | seed | wall time | test accuracy | train images/s | share of the fp32 peak |",
-    "| width (blocks) | epochs | test-time views | wall time | test accuracy |",
+    "| budget | width (blocks) | epochs | test-time views | wall time | test accuracy |",
     "| model | train step (batch 256) | convolutions | max-pooling | batch norm | activations | everything else |",
 }
 # The evidence folders' own notes and generated tables (docs/results/...) are

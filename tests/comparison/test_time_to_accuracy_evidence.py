@@ -65,7 +65,7 @@ def _page_table(header):
 def test_every_kept_run_trained_in_float32_on_the_zen3_epyc_and_has_its_wall_time():
     walls = _walls()
     runs = _runs()
-    assert len(runs) == 9, runs
+    assert len(runs) == 12, runs
     for path in runs:
         run = _run(path, walls)
         assert run["config"]["training"]["mixed_precision"] == "none", path.name
@@ -99,16 +99,26 @@ def test_the_presets_rows_are_their_kept_runs_and_the_presets_still_train_those_
         assert mean["wall time"].startswith(f"{wall:.0f} s ({wall / 60:.1f} min)"), mean
 
 
-def test_the_10_minute_candidates_are_their_kept_seed_0_runs():
+def test_the_candidates_are_their_kept_seed_0_runs_and_the_bold_ones_the_presets():
     walls = _walls()
-    table = _page_table("| width (blocks) | epochs | test-time views | wall time | test accuracy |")
-    assert len(table) == 4
+    header = "| budget | width (blocks) | epochs | test-time views | wall time | test accuracy |"
+    table = _page_table(header)
+    lines = SPEED.read_text().splitlines()
+    first = lines.index(header) + 2
+    bold = [lines[first + i].startswith("| **") for i in range(len(table))]
+    assert [row["budget"] for row in table] == ["10 min"] * 4 + ["30 min"] * 2
     runs = [_run(path, walls) for path in _runs()]
-    for row in table:
+    for row, chosen in zip(table, bold):
         width, epochs = int(row["width (blocks)"].split()[0]), int(row["epochs"])
+        assert row["width (blocks)"] == f"{width} ({width}/{4 * width}/{4 * width})"
         (run,) = [r for r in runs if (r["width"], r["epochs"], r["seed"], r["views"]) ==
                   (width, epochs, 0, row["test-time views"])]  # fmt: skip
         assert (row["wall time"], row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
+        minutes = int(row["budget"].split()[0])
+        assert run["wall_seconds"] <= minutes * 60, row
+        values = EXPERIMENT.presets[f"cpu-{minutes}min"]
+        shipped = (values["model.width"], values["training.epochs"], VIEWS[values["training.test_time_augmentation"]])
+        assert chosen == ((width, epochs, row["test-time views"]) == shipped), row
 
 
 def test_the_float32_profile_table_is_the_profiles_kept_output():
