@@ -82,8 +82,9 @@ PRESETS = {
     "cpu": _CPU,
     # The cpu recipe cut to a wall-clock budget on a 2-core CPU without
     # native bfloat16 (float32, where the cpu preset takes ~80 minutes;
-    # measured on an AMD EPYC, Zen 3): within 10 and 30 minutes a narrower
-    # net for more epochs beat a wider one for fewer (docs/speed.md,
+    # measured on an AMD EPYC, Zen 3): within 10 minutes a narrower net for
+    # more epochs beat a wider one for fewer; within 30, width 24 for 24
+    # epochs did not beat width 32 for 13 (docs/speed.md,
     # benchmarks/time_to_accuracy.py). With native bfloat16 they finish
     # sooner.
     # At width 24 the translated test-time views were worth 0.24 points over

@@ -92,6 +92,7 @@ REFERENCE = {
 SPEED_TABLES = {
     "| preset | net | epochs | test-time views | seed | wall time | test accuracy | train images/s | share of the fp32 peak |",
     "| budget | width (blocks) | epochs | test-time views | wall time | test accuracy |",
+    "| batch size | peak learning rate | wall time | test accuracy | steady throughput vs batch 256 |",
     "| model | train step (batch 256) | convolutions | max-pooling | batch norm | activations | everything else |",
 }
 # The evidence folders' own notes and generated tables (docs/results/...) are

@@ -45,6 +45,7 @@ def _run(path, walls):
             "views": VIEWS[config["training"]["test_time_augmentation"]], "wall_seconds": wall,
             "wall": f"{wall} s ({wall / 60:.1f} min)", "accuracy": f"{100 * results['test']['accuracy']:.2f} %",
             "test_accuracy": results["test"]["accuracy"], "images": f"{results['images_per_second']:.0f}",
+            "batch": config["training"]["batch_size"], "learning_rate": config["schedule"]["learning_rate"],
             "config": config, "results": results}  # fmt: skip
 
 
@@ -65,7 +66,7 @@ def _page_table(header):
 def test_every_kept_run_trained_in_float32_on_the_zen3_epyc_and_has_its_wall_time():
     walls = _walls()
     runs = _runs()
-    assert len(runs) == 12, runs
+    assert len(runs) == 14, runs
     for path in runs:
         run = _run(path, walls)
         assert run["config"]["training"]["mixed_precision"] == "none", path.name
@@ -111,14 +112,37 @@ def test_the_candidates_are_their_kept_seed_0_runs_and_the_bold_ones_the_presets
     for row, chosen in zip(table, bold):
         width, epochs = int(row["width (blocks)"].split()[0]), int(row["epochs"])
         assert row["width (blocks)"] == f"{width} ({width}/{4 * width}/{4 * width})"
-        (run,) = [r for r in runs if (r["width"], r["epochs"], r["seed"], r["views"]) ==
-                  (width, epochs, 0, row["test-time views"])]  # fmt: skip
+        (run,) = [r for r in runs if (r["width"], r["epochs"], r["seed"], r["views"], r["batch"]) ==
+                  (width, epochs, 0, row["test-time views"], 256)]  # fmt: skip
         assert (row["wall time"], row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
         minutes = int(row["budget"].split()[0])
         assert run["wall_seconds"] <= minutes * 60, row
         values = EXPERIMENT.presets[f"cpu-{minutes}min"]
         shipped = (values["model.width"], values["training.epochs"], VIEWS[values["training.test_time_augmentation"]])
         assert chosen == ((width, epochs, row["test-time views"]) == shipped), row
+
+
+def test_the_batch_size_rows_are_their_kept_runs_and_the_measured_throughput():
+    walls = _walls()
+    table = _page_table("| batch size | peak learning rate | wall time | test accuracy | steady throughput vs batch 256 |")
+    measured = dict(re.findall(r"^\| (\d+) \| [\d.]+ s \| \d+ \| ([\d.]+) \|$",
+                               (EVIDENCE / "batch-size-cpu-10min.md").read_text(), re.MULTILINE))  # fmt: skip
+    assert [row["batch size"] for row in table] == ["256", "128", "128", "512"]
+    runs = [_run(path, walls) for path in _runs()]
+    values = EXPERIMENT.presets["cpu-10min"]
+    for row in table:
+        batch = int(row["batch size"])
+        assert row["steady throughput vs batch 256"] == measured[row["batch size"]], row
+        if row["wall time"] == "not run":
+            continue
+        learning_rate = float(row["peak learning rate"].split()[0])
+        (run,) = [r for r in runs if (r["width"], r["epochs"], r["seed"], r["views"], r["batch"], r["learning_rate"]) ==
+                  (values["model.width"], values["training.epochs"], 0, "flip", batch, learning_rate)]  # fmt: skip
+        assert (row["wall time"], row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
+        if learning_rate != values["schedule.learning_rate"]:  # every rate of the schedule scaled alike
+            scale = learning_rate / values["schedule.learning_rate"]
+            for key in ("warmup_initial_learning_rate", "end_learning_rate"):
+                assert run["config"]["schedule"][key] == pytest.approx(scale * values[f"schedule.{key}"]), key
 
 
 def test_the_float32_profile_table_is_the_profiles_kept_output():
