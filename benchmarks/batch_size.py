@@ -29,12 +29,13 @@ def main(argv=None):
     parser.add_argument("--preset", default="cpu-10min", help="the cifar preset (default: cpu-10min)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 256, 512])
     args = parse_run_arguments(parser, argv)
-    from kerasreg.recipes.cifar import EXPERIMENT
-
-    shipped = EXPERIMENT.presets[args.preset].get("training.batch_size")
-    if shipped not in args.batch_sizes:
-        parser.error(f"--batch-sizes must include the preset's own batch size {shipped}")
+    if any(assignment.startswith("training.batch_size=") for assignment in args.set):
+        parser.error("--set training.batch_size would override every variant; give --batch-sizes instead")
     with tempfile.TemporaryDirectory() as logdir:
+        # The batch size the preset trains with as resolved (its defaults and --set included).
+        shipped = cpu_preset_config(args, logdir).training.batch_size
+        if shipped not in args.batch_sizes:
+            parser.error(f"--batch-sizes must include the preset's own batch size {shipped}")
         variants = {
             size: train_with_timer(cpu_preset_config(args, str(Path(logdir) / str(size)), "logging.tensorboard=false",
                                                      f"training.batch_size={size}"))  # fmt: skip
