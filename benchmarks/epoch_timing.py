@@ -81,11 +81,19 @@ def machine():
 
 
 def commit():
+    """The checked-out commit, with "+ uncommitted changes" when tracked files differ from it."""
+    def git(*arguments):
+        return subprocess.run(["git", *arguments], capture_output=True, text=True, cwd=Path(__file__).parent)
+
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
+        head = git("rev-parse", "--short", "HEAD")
+        if head.returncode != 0:
+            return "unknown"
+        # A figure measured on edited code must not pass for the commit's.
+        dirty = git("diff", "--quiet", "HEAD").returncode != 0
+    except OSError:
         return "unknown"
+    return head.stdout.strip() + (" + uncommitted changes" if dirty else "")
 
 
 def add_run_arguments(parser):

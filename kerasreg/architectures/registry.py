@@ -1,5 +1,6 @@
 """The model registry: `MODELS`, `build_model`, `register_model`, `model_names`."""
 
+import inspect
 import numbers
 
 import keras
@@ -53,6 +54,11 @@ def register_model(name):
     return register
 
 
+def _takes(argument):
+    """The registered models whose builder takes ``argument``, sorted."""
+    return [name for name in model_names() if argument in inspect.signature(MODELS[name]).parameters]
+
+
 def _check_input_shape(input_shape):
     try:
         shape = tuple(input_shape)
@@ -69,7 +75,9 @@ def _check_input_shape(input_shape):
     return tuple(int(d) for d in shape)
 
 
-def build_model(name, *, input_shape, num_classes, regularization, width=None, depth=None, seed=None, activation=None):
+def build_model(
+    name, *, input_shape, num_classes, regularization, width=None, depth=None, seed=None, activation=None, first_width=None
+):
     """Builds the registered model ``name`` with the given regularization.
 
     Every builder applies the ``regularization`` section the same way (see
@@ -106,6 +114,9 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
         activation: None (the builder's own: ReLU for ``cnn`` and
             ``resnet``, GELU for ``fast`` and ``airbench``) or one of `ACTIVATIONS`, used
             after every hidden conv; passed only to builders when given.
+        first_width: Optional integer >= 1, the first block's width apart
+            from the others' (``"airbench"`` only; None: ``width``). Passed
+            only when given; a builder without it refuses it.
 
     Returns:
         An unbuilt-optimizer (uncompiled) Keras model.
@@ -126,6 +137,13 @@ def build_model(name, *, input_shape, num_classes, regularization, width=None, d
             f"keras.config.image_data_format()={keras.config.image_data_format()!r}"
         )
     extra = {} if activation is None else {"activation": check_choice("activation", activation, ACTIVATIONS)}
+    if first_width is not None:
+        if "first_width" not in inspect.signature(MODELS[name]).parameters:
+            takes = ", ".join(repr(model) for model in _takes("first_width"))
+            raise invalid_argument(
+                "first_width", f"None for model {name!r} (models that size their first block apart: {takes})", first_width
+            )
+        extra["first_width"] = check_positive_int("first_width", first_width)
     return MODELS[name](
         input_shape=_check_input_shape(input_shape),
         num_classes=check_positive_int("num_classes", num_classes),

@@ -107,6 +107,8 @@ class ModelConfig:
     width: int = 0
     depth: int = 0
     activation: str = ""  # "" = the builder's own (ReLU; GELU for "fast" and "airbench")
+    # The first block's width apart from the others' ("airbench": 0 = width).
+    first_width: int = 0
     # Set the stem to patch whitening of the training images and freeze it
     # (`kerasreg.architectures.whiten_stem`; "airbench" only).
     whitening: bool = False
@@ -120,7 +122,7 @@ class ModelConfig:
         check_bool("model.identity_init", self.identity_init)
         if self.activation:
             check_choice("model.activation", self.activation, ACTIVATIONS)
-        for name in ("width", "depth"):
+        for name in ("width", "depth", "first_width"):
             if getattr(self, name) != 0:
                 check_positive_int(f"model.{name}", getattr(self, name))
 

@@ -79,6 +79,7 @@ class RegistryModel(ModelSource):
             depth=config.model.depth or None,
             seed=config.training.seed,
             activation=config.model.activation or None,
+            first_width=config.model.first_width or None,
         )
 
 

@@ -29,6 +29,20 @@ def test_stem_is_sized_for_whitening_whatever_the_width():
     assert [_airbench(width=16).get_layer(f"block{b}_conv1").filters for b in (1, 2, 3)] == [16, 64, 64]
 
 
+def test_first_width_sizes_the_first_block_alone():
+    model = _airbench(width=24, first_width=16)
+    assert [model.get_layer(f"block{b}_conv{c}").filters for b in (1, 2, 3) for c in (1, 2)] == [16, 16, 96, 96, 96, 96]
+    # Multiply-adds by hand: stem 31x31 (2x2x3 -> 24), block 1 at 31x31 then 15x15, block 2 at
+    # 15x15 then 7x7, block 3 at 7x7 then 3x3, every conv 3x3; the classifier 96 -> 10.
+    macs = 31 * 31 * 4 * 3 * 24
+    macs += 9 * (31 * 31 * 24 * 16 + 15 * 15 * 16 * 16)
+    macs += 9 * (15 * 15 * 16 * 96 + 7 * 7 * 96 * 96)
+    macs += 9 * (7 * 7 * 96 * 96 + 3 * 3 * 96 * 96)
+    assert estimate_flops(model) == macs + 96 * NUM_CLASSES
+    # Left out, the first block has the width of the others' base.
+    assert _airbench(width=24).get_layer("block1_conv2").filters == 24
+
+
 def test_pool_comes_before_batch_norm_and_the_stem_has_none():
     names = [layer.name for layer in _airbench(width=4).layers]
     block = names.index("block1_conv1")

@@ -60,6 +60,9 @@ def test_regularization_as_a_mapping_or_none():
         ({"name": "resnet", "depth": 2}, "Received: depth=2"),
         ({"name": "resnet", "depth": 20.0}, "Received: depth=20.0"),
         ({"name": "fast", "depth": 3}, "Expected None for model 'fast' (its depth is fixed). Received: depth=3"),
+        ({"first_width": 8}, "Expected None for model 'cnn' (models that size their first block apart: 'airbench'). Received: first_width=8"),
+        ({"name": "airbench", "first_width": 0}, "Received: first_width=0"),
+        ({"name": "airbench", "first_width": 16.0}, "Received: first_width=16.0"),
     ],
 )
 def test_invalid_arguments(arguments, message):

@@ -61,6 +61,7 @@ def test_parse_assignment(text, expected):
         (["regularization.dropout_rate=1.0"], "1.0"),
         (["regularization.dropout=drop"], "'drop'"),
         (["model.name=vgg99"], "model.name='vgg99'"),
+        (["model.first_width=-8"], "model.first_width=-8"),
         (["training.mixed_precision=fp8"], "'fp8'"),
         (["logging.tensorboard=3"], "logging.tensorboard expects true or false"),
         (["epochs=3"], "--set expects section.key=value"),

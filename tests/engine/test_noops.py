@@ -144,3 +144,21 @@ def test_tuning_a_key_the_model_ignores_is_refused_before_any_trial(tmp_path):
                                           r"regularization.batch_norm"):
         exp.tune({"regularization.batch_norm": [True, False]}, max_trials=2, log=lambda *_: None)
     assert not (tmp_path / "quad").exists()
+
+
+def test_first_width_reaches_airbench_and_is_refused_where_it_does_nothing():
+    from kerasreg.recipes.cifar import EXPERIMENT
+
+    base = {"data.source": "synthetic", "data.synthetic_examples": 64, "training.batch_size": 16, "model.name": "airbench",
+            "model.width": 4}
+
+    def prepared(values):
+        return engine.prepare(EXPERIMENT.resolve(overrides=[f"{k}={v}" for k, v in {**base, **values}.items()],
+                                                 log=lambda *_: None), EXPERIMENT)  # fmt: skip
+
+    model = prepared({"model.first_width": 2}).model
+    assert [model.get_layer(f"block{b}_conv1").filters for b in (1, 2, 3)] == [2, 16, 16]
+    with pytest.raises(ConfigError, match=r"ignores model.first_width: model.first_width=4 builds the same model as 0"):
+        prepared({"model.first_width": 4})  # the width the first block has anyway
+    with pytest.raises(ConfigError, match=r"Expected None for model 'cnn'.*Received: first_width=2"):
+        prepared({"model.name": "cnn", "model.first_width": 2})
