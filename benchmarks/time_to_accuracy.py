@@ -40,7 +40,14 @@ def flops_per_training_image(results):
     from kerasreg.architectures import estimate_flops
 
     model = keras.models.load_model(Path(results["run_dir"]) / "model.keras")
-    return 2 * 3 * estimate_flops(model)  # multiply-adds -> FLOPs; forward + backward ~ 3 forwards
+    data, epochs = results["config"]["data"], results["epochs_run"]
+    small_epochs, size = min(data.get("progressive_epochs", 0), epochs), data.get("progressive_size", 0)
+    if not small_epochs:
+        return 2 * 3 * estimate_flops(model)  # multiply-adds -> FLOPs; forward + backward ~ 3 forwards
+    # Progressive resizing: the model takes any size; its first epochs saw size x size images, the rest CIFAR's 32x32.
+    channels = model.input_shape[-1]
+    small, full = estimate_flops(model, (size, size, channels)), estimate_flops(model, (32, 32, channels))
+    return 2 * 3 * (small_epochs * small + (epochs - small_epochs) * full) / epochs
 
 
 def precision_of(results):

@@ -23,7 +23,7 @@ def _positions(layer):
     return math.prod(int(d) for d in shape[1:-1])
 
 
-def estimate_flops(model):
+def estimate_flops(model, input_shape=None):
     """Multiply-adds per example of every `Conv2D` and `Dense` (DropConnect and wrapped ones included).
 
     A convolution costs ``output positions * kernel size`` multiply-adds
@@ -35,6 +35,9 @@ def estimate_flops(model):
 
     Args:
         model: A built functional `keras.Model` (channels last).
+        input_shape: Optional ``(height, width, channels)``: count for
+            inputs of that shape (a copy of ``model`` is built on it). Needed
+            for a model that takes any image size (height and width None).
 
     Returns:
         An int, multiply-adds per example.
@@ -49,6 +52,12 @@ def estimate_flops(model):
     >>> estimate_flops(keras.Model(inputs, outputs))
     7424
     """
+    if input_shape is not None:
+        model = keras.models.clone_model(model, input_tensors=keras.Input(tuple(input_shape)))
+    elif isinstance(model.input_shape, tuple) and None in model.input_shape[1:]:
+        raise ValueError(
+            f"Model {model.name!r} takes inputs of any size {model.input_shape[1:]}; pass the `input_shape` to count for."
+        )
     total = 0
     for outer in model.layers:
         for layer in _inner_layers(outer):

@@ -64,15 +64,15 @@ def _check_input_shape(input_shape):
         shape = tuple(input_shape)
     except TypeError:
         shape = None
-    if (
-        shape is None
-        or len(shape) != 3
-        or any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1 for d in shape)
-    ):
+    def size(d):
+        return not isinstance(d, bool) and isinstance(d, numbers.Integral) and d >= 1
+
+    # Height and width may be None (a model for any image size); the channels may not.
+    if shape is None or len(shape) != 3 or not size(shape[2]) or any(d is not None and not size(d) for d in shape[:2]):
         raise invalid_argument(
-            "input_shape", "(height, width, channels), three integers >= 1", input_shape
+            "input_shape", "(height, width, channels): integers >= 1, height and width None for any size", input_shape
         )
-    return tuple(int(d) for d in shape)
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def build_model(
@@ -103,7 +103,8 @@ def build_model(
     Args:
         name: A registered model name (`model_names()`).
         input_shape: ``(height, width, channels)``, channels last; every
-            builder works from 28x28 (1 or 3 channels) up.
+            builder works from 28x28 (1 or 3 channels) up. Height and width
+            may be None: a model for any image size (progressive resizing).
         num_classes: Integer >= 1, the number of logits.
         regularization: A `Regularization`, or a mapping of its fields (a
             TOML table; unknown keys are an error).

@@ -59,6 +59,11 @@ class DataConfig:
     synthetic_examples: int = 512
     cache_dir: str = ""  # "" = ~/.cache/kerasreg (or $KERASREG_CACHE)
     known_classes: list = field(default_factory=list)  # open-set split: classes trained on, the rest is OOD; [] = all
+    # Progressive resizing (images): the first progressive_epochs epochs train
+    # on the augmented images downscaled to progressive_size x progressive_size;
+    # the later ones, validation and test see the full size. 0 and 0 = off.
+    progressive_size: int = 0
+    progressive_epochs: int = 0
 
     def __post_init__(self):
         if not isinstance(self.source, str) or not self.source:
@@ -72,6 +77,13 @@ class DataConfig:
         check_positive_int("data.synthetic_examples", self.synthetic_examples)
         for name in ("erasing_rate", "mixup_alpha", "cutmix_alpha"):
             _non_negative(f"data.{name}", getattr(self, name))
+        for name in ("progressive_size", "progressive_epochs"):
+            if getattr(self, name) != 0:
+                check_positive_int(f"data.{name}", getattr(self, name))
+        if (self.progressive_size == 0) != (self.progressive_epochs == 0):
+            name, other = ("progressive_size", "progressive_epochs")[:: 1 if self.progressive_size else -1]
+            raise invalid_argument(f"data.{name}", f"0 while data.{other} is 0 (alone it has no effect: set both for "
+                                   "progressive resizing, or neither)", getattr(self, name))  # fmt: skip
         # Plain ints only: config.json must hold them. The range needs the data (checked when it is loaded).
         known = self.known_classes
         if not isinstance(known, list) or any(type(c) is not int or c < 0 for c in known):

@@ -40,6 +40,8 @@ def make_dataset(
     drop_remainder=False,
     epochs=None,
     first_epoch=0,
+    progressive_size=0,
+    progressive_epochs=0,
 ):
     """A `tf.data.Dataset` of ``(x, y)`` batches from in-memory arrays.
 
@@ -100,6 +102,15 @@ def make_dataset(
             the exact batches of an uninterrupted one.
         first_epoch: Integer >= 0 and < ``epochs``; the epoch the dataset
             starts at (needs ``epochs``).
+        progressive_size: Integer >= 0 (0 is off; images, training only):
+            progressive resizing (as in fast.ai's DAWNBench runs). The
+            batches of epochs ``0 .. progressive_epochs - 1`` are
+            downscaled, after augmentation, to ``progressive_size`` x
+            ``progressive_size`` (bilinear with antialiasing); later epochs
+            keep the full size. The batches' static shape then leaves height
+            and width unknown, so the model must take any image size.
+        progressive_epochs: Integer >= 0, the number of downscaled epochs;
+            >= 1 and < ``epochs`` with ``progressive_size``, 0 without.
 
     Returns:
         A batched, prefetched `tf.data.Dataset`.
@@ -155,6 +166,7 @@ def make_dataset(
         raise invalid_argument("augment", "no 'alternating_flip' without `epochs` (it needs the epoch number)", augment)
     if first_epoch and (epochs is None or first_epoch >= epochs):
         raise invalid_argument("first_epoch", f"an integer in [0, epochs) with `epochs` given (epochs={epochs})", first_epoch)
+    progressive_size, progressive_epochs = _check_progressive(x, training, epochs, progressive_size, progressive_epochs)
 
     augmentation = Augmentation(
         x.shape[1:] if image else (1, 1, 1),
@@ -218,16 +230,50 @@ def make_dataset(
         if first_flips is not None:
             mirror = tf.math.floormod(tf.gather(first_flips, indices) + epoch, 2) == 1
             batch_images = tf.where(mirror[:, None, None, None], tf.reverse(batch_images, axis=[2]), batch_images)
-        return batch_images, batch_labels, batch_seed
+        return batch_images, batch_labels, batch_seed, epoch
 
     dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    # Each batch keeps its epoch number only where progressive resizing reads it.
+    keep_epoch = (lambda batch, epoch: (*batch, epoch)) if progressive_epochs else (lambda batch, epoch: batch)
     if augmentation.random:
         # Sequential: the Keras layers draw from seed states that each batch
         # resets first (see `Augmentation.augment_batch`).
-        dataset = dataset.map(augmentation.augment_batch)
+        dataset = dataset.map(lambda i, l, s, e: keep_epoch(augmentation.augment_batch(i, l, s), e))
     else:
-        dataset = dataset.map(lambda i, l, s: (i, l))
+        dataset = dataset.map(lambda i, l, s, e: keep_epoch((i, l), e))
+    if progressive_epochs:
+        channels = x.shape[-1]
+
+        def resize(batch_images, batch_labels, epoch):
+            small = lambda: tf.image.resize(batch_images, (progressive_size, progressive_size), antialias=True)  # noqa: E731
+            batch_images = tf.cond(epoch < progressive_epochs, small, lambda: batch_images)
+            batch_images.set_shape([None, None, None, channels])
+            return batch_images, batch_labels
+
+        dataset = dataset.map(resize, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _check_progressive(x, training, epochs, size, count):
+    """``(progressive_size, progressive_epochs)`` as ints, or the error naming the bad one."""
+    for name, value in (("progressive_size", size), ("progressive_epochs", count)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise invalid_argument(name, "an integer >= 0 (0 is off)", value)
+    if not size and not count:
+        return 0, 0
+    if not size or not count:
+        name, value, other = ("progressive_size", size, "progressive_epochs") if size else ("progressive_epochs", count,
+                                                                                         "progressive_size")  # fmt: skip
+        raise invalid_argument(name, f"0 while {other} is 0 (the two are set together)", value)
+    if not is_image(x) or not training:
+        raise invalid_argument("progressive_size", "0 except for a training pipeline of uint8 images", size)
+    if size >= min(x.shape[1:3]):
+        expected = f"an integer in [1, {min(x.shape[1:3]) - 1}] for images of {x.shape[1]}x{x.shape[2]} (it downscales)"
+        raise invalid_argument("progressive_size", expected, size)
+    if epochs is None or count >= epochs:
+        raise invalid_argument("progressive_epochs", f"an integer in [1, epochs) with `epochs` given (epochs={epochs}), "
+                               "so that the last epochs train at the full size", count)  # fmt: skip
+    return int(size), int(count)
 
 
 def check_augment(augment):

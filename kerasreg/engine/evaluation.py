@@ -31,9 +31,8 @@ def evaluation_model(model, config, metrics=None):
         inputs = keras.Input(model.input_shape[1:])
         logits = _flip_average(model, inputs)
         if mode == "flip_translate":
-            height, width = model.input_shape[1:3]
             padded = keras.ops.pad(inputs, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="reflect")
-            up_left = padded[:, :height, :width, :]
+            up_left = padded[:, :-2, :-2, :]  # not :height: a model may take any size (height None)
             down_right = padded[:, 2:, 2:, :]
             shifted = keras.layers.Average(dtype="float32")(
                 [_flip_average(model, up_left), _flip_average(model, down_right)]

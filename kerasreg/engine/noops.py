@@ -34,6 +34,7 @@ IMAGE_ONLY = {
     "data.mixup_alpha": 0.0,
     "data.cutmix_alpha": 0.0,
     "training.test_time_augmentation": "none",
+    "data.progressive_size": 0,
 }
 # Model keys the engine applies itself (validated where applied), not the builder.
 ENGINE_MODEL_KEYS = ("name", "whitening", "identity_init")

@@ -158,11 +158,13 @@ def _pipelines(config, dataset, x_train, y_train, x_val, y_val, first_epoch):
     common = dict(batch_size=config.training.batch_size, seed=config.training.seed,
                   num_classes=dataset.num_classes if mixing else None)  # fmt: skip
     image = dataset.is_image
+    _check_progressive(config, dataset)
     try:
         train = make_dataset(
             x_train, y_train, training=True, augment=tuple(data.augment) if image else (),
             translate_pixels=data.translate_pixels, erasing_rate=data.erasing_rate, mixup_alpha=data.mixup_alpha,
-            cutmix_alpha=data.cutmix_alpha, epochs=config.training.epochs, first_epoch=first_epoch, **common,
+            cutmix_alpha=data.cutmix_alpha, epochs=config.training.epochs, first_epoch=first_epoch,
+            progressive_size=data.progressive_size, progressive_epochs=data.progressive_epochs, **common,
         )  # fmt: skip
         validation = make_dataset(x_val, y_val, training=False, **common)
         plain = make_dataset(x_train, y_train, training=False, **common) if config.training.swa_epochs else None
@@ -173,6 +175,31 @@ def _pipelines(config, dataset, x_train, y_train, x_val, y_val, first_epoch):
         # The pipeline's own argument checks (augmentation names, mixing rates).
         raise ConfigError(str(error).splitlines()[0]) from None
     return train, validation, test, plain
+
+
+def _check_progressive(config, dataset):
+    """The bounds of progressive resizing that need the data and the run length, named as config keys."""
+    data = config.data
+    if not data.progressive_epochs or not dataset.is_image:  # off, or refused as an image-only option
+        return
+    if data.progressive_epochs >= config.training.epochs:
+        raise ConfigError(f"data.progressive_epochs={data.progressive_epochs} must be less than training.epochs="
+                          f"{config.training.epochs}, so that the last epochs train at the full size")  # fmt: skip
+    height, width = dataset.input_shape[:2]
+    if data.progressive_size >= min(height, width):
+        raise ConfigError(f"data.progressive_size={data.progressive_size} must be less than the images' "
+                          f"{height}x{width} (it downscales them)")  # fmt: skip
+
+
+def check_any_image_size(model, config, task):
+    """Progressive resizing feeds the model smaller images: it must take any height and width."""
+    if not config.data.progressive_epochs:
+        return
+    shape = tuple(model.input_shape[1:3]) if len(model.input_shape) == 4 else None
+    if shape != (None, None):
+        raise ConfigError(f"data.progressive_size={config.data.progressive_size} feeds {task.describe_model(config)} "
+                          f"smaller images, but it takes only inputs of shape {tuple(model.input_shape[1:])}; "
+                          "build it on the input_shape it is given, (None, None, channels) under progressive resizing")  # fmt: skip
 
 
 def _whiten(model, config, x_train):
@@ -289,6 +316,7 @@ def prepare(config, task, first_epoch=0, check_noops=True):
     # Variables (model, optimizer, metrics) live under the strategy's scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = task.build_model(config, dataset)
+        check_any_image_size(model, config, task)
         _check_memory(model, config)
         if task.registry:
             if config.model.identity_init:

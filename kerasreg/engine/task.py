@@ -172,8 +172,12 @@ class Task:
 
     def build_model(self, config, data):
         """The run's uncompiled model for ``config`` and ``data``; bad builder arguments become `ConfigError`."""
+        input_shape = data.input_shape
+        if config.data.progressive_epochs and data.is_image:
+            # Progressive resizing trains on smaller images first: any height and width.
+            input_shape = (None, None, input_shape[-1])
         try:
-            return self.model_source.build(config, input_shape=data.input_shape, num_classes=data.num_classes)
+            return self.model_source.build(config, input_shape=input_shape, num_classes=data.num_classes)
         except ConfigError:
             raise
         except ValueError as error:

@@ -51,6 +51,8 @@ def test_regularization_as_a_mapping_or_none():
         ({"input_shape": (32, 32)}, "Received: input_shape=(32, 32)"),
         ({"input_shape": (32, 0, 3)}, "Received: input_shape=(32, 0, 3)"),
         ({"input_shape": 32}, "Received: input_shape=32"),
+        ({"input_shape": (None, None, None)}, "Received: input_shape=(None, None, None)"),
+        ({"input_shape": (None, 0, 3)}, "Received: input_shape=(None, 0, 3)"),
         ({"num_classes": 0}, "Received: num_classes=0"),
         ({"width": 0}, "Received: width=0"),
         ({"width": 8.0}, "Received: width=8.0"),

@@ -307,6 +307,12 @@ def test_unknown_augmentation_names_the_name_and_the_allowed_ones():
         ({"epochs": 2, "training": False}, "epochs"),
         ({"seed": -1}, "seed"),
         ({"drop_remainder": "yes"}, "drop_remainder"),
+        ({"epochs": 3, "progressive_size": 4}, "progressive_size"),  # without progressive_epochs
+        ({"epochs": 3, "progressive_epochs": 1}, "progressive_epochs"),  # without progressive_size
+        ({"epochs": 3, "progressive_size": -4, "progressive_epochs": 1}, "progressive_size"),
+        ({"epochs": 3, "progressive_size": SIDE, "progressive_epochs": 1}, "progressive_size"),  # not smaller
+        ({"epochs": 3, "progressive_size": 4, "progressive_epochs": 3}, "progressive_epochs"),  # no full-size epoch
+        ({"progressive_size": 4, "progressive_epochs": 1}, "progressive_epochs"),  # without epochs
     ],
 )
 def test_invalid_arguments(kwargs, argument):
@@ -343,3 +349,29 @@ def test_images_stay_float32_under_a_mixed_precision_policy():
     finally:
         keras.config.set_dtype_policy(previous)
     assert images.dtype == np.float32 and labels.dtype == np.float32
+
+
+def test_progressive_resizing_downscales_the_first_epochs_batches_as_pil_does():
+    from PIL import Image
+
+    x, y = indexed_images(n=40)
+    kwargs = dict(batch_size=16, training=True, num_classes=40, seed=5, epochs=4, **EVERY_AUGMENTATION)
+    full = batches(make_dataset(x, y, **kwargs))
+    resized = batches(make_dataset(x, y, progressive_size=5, progressive_epochs=2, **kwargs))
+    assert [images.shape[1:] for images, _ in resized] == [(5, 5, 3)] * 6 + [(SIDE, SIDE, 3)] * 6
+    for (images, labels), (reference, reference_labels) in zip(resized, full):
+        np.testing.assert_array_equal(labels, reference_labels)  # same examples, same mixing
+        if images.shape[1] == SIDE:
+            np.testing.assert_array_equal(images, reference)
+            continue
+        # PIL's bilinear reduction (a triangle filter widened by the scale) of each augmented channel.
+        expected = np.stack([np.stack([np.asarray(Image.fromarray(image[:, :, c]).resize((5, 5), Image.Resampling.BILINEAR))
+                                       for c in range(3)], axis=-1) for image in reference])  # fmt: skip
+        np.testing.assert_allclose(images, expected, atol=1e-5)
+    # Resumed in a downscaled epoch, it gives that epoch's batches.
+    resumed = batches(make_dataset(x, y, progressive_size=5, progressive_epochs=2, first_epoch=1, **kwargs))
+    for (images, _), (again, _) in zip(resized[3:], resumed):
+        np.testing.assert_array_equal(images, again)
+    # The static shape leaves height and width open: the model sees two sizes.
+    spec = make_dataset(x, y, progressive_size=5, progressive_epochs=2, **kwargs).element_spec[0]
+    assert tuple(spec.shape) == (None, None, None, 3)

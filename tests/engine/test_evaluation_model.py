@@ -57,6 +57,25 @@ def test_flip_translate_is_airbench_level_2():
     assert np.abs(expected - flip_average(x)).max() > 1e-3
 
 
+def test_flip_translate_of_a_model_for_any_image_size_shifts_within_the_image():
+    # Progressive resizing builds models on (None, None, channels): the shifted views must keep the size.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, None, 2))
+    features = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    logits = keras.layers.Dense(3)(keras.layers.GlobalAveragePooling2D()(features))
+    model = keras.Model(inputs, logits)
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = np.random.default_rng(0).normal(size=(8, 6, 5, 2)).astype("float32")
+    wrapped = engine.evaluation_model(model, config("flip_translate"))
+
+    def flip_average(images):
+        return (model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)) / 2
+
+    padded = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    expected = flip_average(x) / 2 + flip_average(padded[:, :6, :5]) / 4 + flip_average(padded[:, 2:, 2:]) / 4
+    np.testing.assert_allclose(wrapped.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_unknown_test_time_augmentation_is_a_config_error():
     with pytest.raises(ConfigError, match="test_time_augmentation.*'none', 'flip', 'flip_translate'"):
         config("crop")
