@@ -233,8 +233,10 @@ def make_dataset(
         return batch_images, batch_labels, batch_seed, epoch
 
     dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    # Each batch keeps its epoch number only where progressive resizing reads it.
-    keep_epoch = (lambda batch, epoch: (*batch, epoch)) if progressive_epochs else (lambda batch, epoch: batch)
+    def keep_epoch(batch, epoch):
+        # Each batch keeps its epoch number only where progressive resizing reads it.
+        return (*batch, epoch) if progressive_epochs else tuple(batch)
+
     if augmentation.random:
         # Sequential: the Keras layers draw from seed states that each batch
         # resets first (see `Augmentation.augment_batch`).

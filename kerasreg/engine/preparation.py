@@ -184,7 +184,8 @@ def _check_progressive(config, dataset):
         return
     if data.progressive_epochs >= config.training.epochs:
         raise ConfigError(f"data.progressive_epochs={data.progressive_epochs} must be less than training.epochs="
-                          f"{config.training.epochs}, so that the last epochs train at the full size")  # fmt: skip
+                          f"{config.training.epochs}, so that the last epochs train at the full size; lower it, or set "
+                          "it and data.progressive_size to 0 to train at the full size throughout")  # fmt: skip
     height, width = dataset.input_shape[:2]
     if data.progressive_size >= min(height, width):
         raise ConfigError(f"data.progressive_size={data.progressive_size} must be less than the images' "

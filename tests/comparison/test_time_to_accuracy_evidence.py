@@ -41,14 +41,29 @@ def _run(path, walls):
     results = json.loads((path / "results.json").read_text())
     config = json.loads((path / "config.json").read_text())
     wall = walls[f"{results['test']['accuracy']:.4f}", f"{results['validation']['accuracy']:.4f}"]
-    width = config["model"]["width"]
-    return {"width": width, "first_width": config["model"].get("first_width") or width,
-            "epochs": results["epochs_run"], "seed": config["training"]["seed"],
+    width, epochs = config["model"]["width"], results["epochs_run"]
+    # Progressive resizing: (epochs, side) of the downscaled first epochs; (0, 0) without.
+    progressive = (config["data"].get("progressive_epochs", 0), config["data"].get("progressive_size", 0))
+    return {"width": width, "first_width": config["model"].get("first_width") or width, "epochs": epochs,
+            "progressive": progressive, "epochs_cell": _epochs_cell(epochs, progressive), "seed": config["training"]["seed"],
             "views": VIEWS[config["training"]["test_time_augmentation"]], "wall_seconds": wall,
             "wall": f"{wall} s ({wall / 60:.1f} min)", "accuracy": f"{100 * results['test']['accuracy']:.2f} %",
             "test_accuracy": results["test"]["accuracy"], "images": f"{results['images_per_second']:.0f}",
             "batch": config["training"]["batch_size"], "learning_rate": config["schedule"]["learning_rate"],
             "config": config, "results": results}  # fmt: skip
+
+
+def _epochs_cell(epochs, progressive):
+    """How the page's tables write a run's epochs: "10", or "10 (first 4 at 24×24)" under progressive resizing."""
+    count, side = progressive
+    return f"{epochs} (first {count} at {side}×{side})" if count else str(epochs)
+
+
+def _shipped(values):
+    """What a preset's runs must have trained with: width, first block's width, epochs, progressive, views."""
+    return (values["model.width"], values.get("model.first_width", values["model.width"]), values["training.epochs"],
+            (values.get("data.progressive_epochs", 0), values.get("data.progressive_size", 0)),
+            VIEWS[values["training.test_time_augmentation"]])  # fmt: skip
 
 
 def _page_table(header):
@@ -68,7 +83,7 @@ def _page_table(header):
 def test_every_kept_run_trained_in_float32_on_the_zen3_epyc_and_has_its_wall_time():
     walls = _walls()
     runs = _runs()
-    assert len(runs) == 17, runs
+    assert len(runs) == 23, runs
     for path in runs:
         run = _run(path, walls)
         assert run["config"]["training"]["mixed_precision"] == "none", path.name
@@ -87,9 +102,8 @@ def test_the_presets_rows_are_their_kept_runs_and_the_presets_still_train_those_
     values = EXPERIMENT.presets[preset]
     for row, run in zip(page, kept):
         # The preset as shipped is what these runs trained.
-        assert (run["width"], run["epochs"]) == (values["model.width"], values["training.epochs"])
-        assert run["config"]["training"]["test_time_augmentation"] == values["training.test_time_augmentation"]
-        assert row["net"] == f"airbench, width {run['width']}" and row["epochs"] == str(run["epochs"])
+        assert (run["width"], run["first_width"], run["epochs"], run["progressive"], run["views"]) == _shipped(values)
+        assert row["net"] == f"airbench, width {run['width']}" and row["epochs"] == run["epochs_cell"]
         assert row["test-time views"] == run["views"] and row["seed"] == str(run["seed"])
         assert (row["wall time"], row["test accuracy"], row["train images/s"]) == (
             run["wall"], run["accuracy"], run["images"])  # fmt: skip
@@ -109,24 +123,22 @@ def test_the_candidates_are_their_kept_seed_0_runs_and_the_bold_ones_the_presets
     lines = SPEED.read_text().splitlines()
     start = lines.index(header) + 2
     bold = [lines[start + i].startswith("| **") for i in range(len(table))]
-    assert [row["budget"] for row in table] == ["10 min"] * 7 + ["30 min"] * 2
+    assert [row["budget"] for row in table] == ["10 min"] * 11 + ["30 min"] * 2
     runs = [_run(path, walls) for path in _runs()]
     for row, chosen in zip(table, bold):
-        width, epochs = int(row["width (blocks)"].split()[0]), int(row["epochs"])
+        width = int(row["width (blocks)"].split()[0])
         first = int(row["width (blocks)"].split("(")[1].split("/")[0])
         assert row["width (blocks)"] == f"{width} ({first}/{4 * width}/{4 * width})"
-        (run,) = [r for r in runs if (r["width"], r["first_width"], r["epochs"], r["seed"], r["views"], r["batch"]) ==
-                  (width, first, epochs, 0, row["test-time views"], 256)]  # fmt: skip
+        (run,) = [r for r in runs if (r["width"], r["first_width"], r["epochs_cell"], r["seed"], r["views"], r["batch"])
+                  == (width, first, row["epochs"], 0, row["test-time views"], 256)]  # fmt: skip
         over = row["wall time"].endswith(", over budget")
         wall = row["wall time"].removesuffix(", over budget")
         assert (wall, row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
         minutes = int(row["budget"].split()[0])
         assert (run["wall_seconds"] > minutes * 60) == over, row
         assert not (over and chosen), row
-        values = EXPERIMENT.presets[f"cpu-{minutes}min"]
-        shipped = (values["model.width"], values.get("model.first_width", values["model.width"]),
-                   values["training.epochs"], VIEWS[values["training.test_time_augmentation"]])  # fmt: skip
-        assert chosen == ((width, first, epochs, row["test-time views"]) == shipped), row
+        shipped = _shipped(EXPERIMENT.presets[f"cpu-{minutes}min"])
+        assert chosen == ((run["width"], run["first_width"], run["epochs"], run["progressive"], run["views"]) == shipped), row
 
 
 def test_the_batch_size_rows_are_their_kept_runs_and_the_measured_throughput():
@@ -143,9 +155,9 @@ def test_the_batch_size_rows_are_their_kept_runs_and_the_measured_throughput():
         if row["wall time"] == "not run":
             continue
         learning_rate = float(row["peak learning rate"].split()[0])
-        (run,) = [r for r in runs if (r["width"], r["first_width"], r["epochs"], r["seed"], r["views"], r["batch"],
-                                      r["learning_rate"]) == (values["model.width"], values["model.width"],
-                                                              values["training.epochs"], 0, "flip", batch, learning_rate)]  # fmt: skip
+        # The batch sizes were measured on the width-24 net trained 8 epochs at full size, flip views.
+        (run,) = [r for r in runs if (r["width"], r["first_width"], r["epochs"], r["progressive"], r["seed"], r["views"],
+                                      r["batch"], r["learning_rate"]) == (24, 24, 8, (0, 0), 0, "flip", batch, learning_rate)]  # fmt: skip
         assert (row["wall time"], row["test accuracy"]) == (f"{run['wall_seconds']} s", run["accuracy"]), row
         if learning_rate != values["schedule.learning_rate"]:  # every rate of the schedule scaled alike
             scale = learning_rate / values["schedule.learning_rate"]

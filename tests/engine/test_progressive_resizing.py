@@ -15,8 +15,9 @@ from kerasreg.experiment import Experiment
 from kerasreg.recipes.cifar import EXPERIMENT
 from tests.engine import user_models
 
+# The cpu-10min preset (which resizes progressively itself) at full size throughout, on 96 synthetic images.
 SMALL = {"data.source": "synthetic", "data.synthetic_examples": 96, "training.batch_size": 16, "training.epochs": 3,
-         "model.width": 4, "logging.tensorboard": False}  # fmt: skip
+         "model.width": 4, "logging.tensorboard": False, "data.progressive_size": 0, "data.progressive_epochs": 0}  # fmt: skip
 PROGRESSIVE = {"data.progressive_size": 20, "data.progressive_epochs": 2}
 
 
