@@ -240,14 +240,21 @@ def _memory_bytes():
         return None
 
 
-def activation_bytes(model, batch_size):
+def activation_bytes(model, batch_size, input_shape=None):
     """A lower bound of the memory one training step holds: every layer's output for ``batch_size`` examples, twice.
 
     The forward pass keeps each layer's output for the backward pass, which
     makes a gradient of the same size. Nested layers and workspace are not
     counted, so the true figure is higher. None when a layer's output shape
-    is unknown (a subclassed model before it is called).
+    is unknown (a subclassed model before it is called). ``input_shape``
+    (one example's) sizes a model built for any image size: a copy of it
+    is counted at that shape.
     """
+    if input_shape is not None and isinstance(model.input_shape, tuple) and None in model.input_shape[1:]:
+        try:
+            model = keras.models.clone_model(model, input_tensors=keras.Input(tuple(input_shape)))
+        except (TypeError, ValueError):
+            return None
     values = 0
     for layer in model.layers:
         try:
@@ -262,13 +269,14 @@ def activation_bytes(model, batch_size):
     return 2 * values * itemsize * batch_size
 
 
-def _check_memory(model, config):
+def _check_memory(model, config, input_shape):
     """A batch whose activations alone exceed this machine's memory: an error now, not a crash mid-epoch."""
     import tensorflow as tf
 
     if tf.config.list_physical_devices("GPU"):
         return  # device memory: caught when allocation fails
-    needed, available = activation_bytes(model, config.training.batch_size), _memory_bytes()
+    # The full size: a model built for any size (progressive resizing) trains its last epochs at it.
+    needed, available = activation_bytes(model, config.training.batch_size, input_shape), _memory_bytes()
     if needed is None or available is None or needed <= available:
         return
     per_example = needed / config.training.batch_size
@@ -318,7 +326,7 @@ def prepare(config, task, first_epoch=0, check_noops=True):
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = task.build_model(config, dataset)
         check_any_image_size(model, config, task)
-        _check_memory(model, config)
+        _check_memory(model, config, dataset.input_shape if config.data.progressive_epochs else None)
         if task.registry:
             if config.model.identity_init:
                 identity_initialize(model)

@@ -102,7 +102,7 @@ def test_a_batch_whose_activations_exceed_memory_is_refused_before_the_run(tmp_p
 
     # As if this machine had 64 MiB: the smoke model's batch of 32 needs more.
     monkeypatch.setattr(prepare_module, "_memory_bytes", lambda: 64 * 2**20)
-    monkeypatch.setattr(prepare_module, "activation_bytes", lambda model, batch: batch * 4 * 2**20)
+    monkeypatch.setattr(prepare_module, "activation_bytes", lambda model, batch, shape=None: batch * 4 * 2**20)
     result = cli_runner.cifar("--preset", "smoke", cwd=tmp_path)
     assert result.returncode == 2, result.stderr[-2000:]
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]
@@ -120,6 +120,12 @@ def test_activation_bytes_counts_every_layer_output_twice():
     model = keras.Model(inputs, keras.layers.Dense(2)(hidden))
     # Input 4 + Dense 8 + Dense 2 values per example, float32, forward and gradient.
     assert activation_bytes(model, 10) == (4 + 8 + 2) * 4 * 2 * 10
+
+    # A model for any image size (progressive resizing) is counted at the size it is given.
+    images = keras.Input((None, None, 1))
+    any_size = keras.Model(images, keras.layers.Conv2D(3, 1)(images))
+    assert activation_bytes(any_size, 10) is None
+    assert activation_bytes(any_size, 10, (5, 6, 1)) == (30 * 1 + 30 * 3) * 4 * 2 * 10
 
 
 def test_help_into_a_closed_pipe_ends_without_a_traceback(tmp_path):

@@ -89,3 +89,11 @@ def test_a_user_model_built_for_one_size_is_refused_and_tabular_data_has_no_imag
     with pytest.raises(ConfigError, match=r"data.progressive_size=6 applies to uint8 images only"):
         exp.train(values, log=lambda *_: None)
     assert not os.path.exists(tmp_path / "fixed") and not os.path.exists(tmp_path / "rows")  # nothing half-written
+
+
+def test_the_memory_check_counts_a_model_for_any_size_at_the_images_size(monkeypatch):
+    from kerasreg.engine import preparation
+
+    monkeypatch.setattr(preparation, "_memory_bytes", lambda: 2**20)  # a machine of 1 MiB
+    with pytest.raises(ConfigError, match=r"training.batch_size=16 needs at least .* more than this machine's"):
+        prepared(PROGRESSIVE)
