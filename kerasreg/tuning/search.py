@@ -262,6 +262,11 @@ def create_tuner(kind, model, root, *, max_trials, epochs, seed, max_consecutive
                 log(trial_heading(self.oracle, trial, None if kind == "hyperband" else max_trials))
 
         def on_trial_end(self, trial):
+            if not distributed():
+                # KerasTuner writes the tuner's file after the oracle has ended the trial, and a rerun
+                # reloads only where that file exists: killed in between, the first trial would run
+                # again in a search started afresh. Written first, the rerun reloads and keeps it.
+                self.save()
             super().on_trial_end(trial)
             # A distributed worker sees the oracle through gRPC only (no trial
             # list); the chief prunes when the search ends.
