@@ -53,6 +53,38 @@ def test_sigkill_after_the_first_trial_then_rerun_finishes_without_redoing_it(tm
     assert found["best"]["test"]["accuracy"] >= 0.0
 
 
+def test_killed_after_the_oracle_ends_the_first_trial_the_rerun_keeps_it(tmp_path, monkeypatch):
+    # The window the SIGKILL test above reaches only sometimes, made certain:
+    # the search dies right after the oracle has ended trial 0 (its record
+    # says COMPLETED, oracle.json is written), before anything else runs.
+    import keras_tuner as kt
+
+    class Killed(BaseException):
+        """Stands for SIGKILL: no handler catches it, nothing after it runs."""
+
+    end_trial = kt.Oracle.end_trial
+
+    def end_then_die(self, trial):
+        end_trial(self, trial)
+        raise Killed
+
+    space = write_space(tmp_path)
+    arguments = ["--space", space, "--tuner", "random", "--max-trials", "2"]
+    with monkeypatch.context() as patch:
+        patch.setattr(kt.Oracle, "end_trial", end_then_die)
+        killed = run_tune(tmp_path, *arguments)
+    assert killed.returncode == 1 and "Killed" in killed.stderr, killed.stderr[-3000:]
+    ended = search_root(tmp_path) / "kerastuner" / "trial_0" / "trial.json"
+    assert json.loads(ended.read_text())["status"] == "COMPLETED"
+    record = (search_root(tmp_path) / "trial-0" / "trial.json").read_text()
+
+    rerun = run_tune(tmp_path, *arguments)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert [t["status"] for t in results(tmp_path)["trials"]] == ["COMPLETED"] * 2
+    assert (search_root(tmp_path) / "trial-0" / "trial.json").read_text() == record, "trial 0 ran again"
+    assert not any(line.startswith("trial 0:") for line in rerun.stdout.splitlines())
+
+
 def test_a_nan_trial_is_recorded_failed_and_the_rest_complete(tmp_path):
     space = write_space(tmp_path, NAN_SPACE)
     result = run_tune(tmp_path, "--space", space, "--tuner", "grid", "--max-trials", "4")
