@@ -111,7 +111,8 @@ class Experiment(Task):
             model or data starts from plain defaults: no augmentation, no
             weight decay, no label smoothing, Adam at 1e-3 for 10 epochs.
         presets: ``{name: {"section.key": value}}``, chosen with ``preset=``
-            or ``--preset``.
+            or ``--preset``. A `kerasreg.engine.MachinePreset` gives a
+            preset other values on CPUs with a given instruction set.
         logdir: Root of the run directories (default ``logs``).
         reference: ``"module:NAME"`` that imports this experiment, recorded
             in each run so ``python -m kerasreg evaluate RUN_DIR`` finds it

@@ -57,3 +57,13 @@ def _float32_policy():
     yield
     if keras.config.dtype_policy().name != "float32":
         keras.config.set_dtype_policy("float32")
+
+
+@pytest.fixture(autouse=True)
+def _presets_see_a_cpu_without_amx(monkeypatch):
+    # A `MachinePreset` (cpu-10min) picks its values from the CPU's flags;
+    # CI runs on CPUs with and without AMX, so every test sees one without
+    # unless it sets the flags itself (tests/engine/test_presets.py).
+    from kerasreg.engine import presets
+
+    monkeypatch.setattr(presets, "cpu_flags", lambda: {"avx2", "fma"})

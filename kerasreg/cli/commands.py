@@ -24,6 +24,7 @@ from kerasreg.config import ConfigError, to_dict, with_values
 from kerasreg.config.sections import MIXED_PRECISION, TEST_TIME_AUGMENTATIONS
 from kerasreg.config.shift import CORRUPTION_NAMES, check_shift_flags
 from kerasreg.config.toml_text import to_toml
+from kerasreg.engine.presets import MACHINE_CHOICE, preset_values
 from kerasreg.tuning.tuners import TUNERS
 
 COMMANDS = ("train", "find-lr", "evaluate", "tune", "compare", "ensemble", "uncertainty")
@@ -67,7 +68,7 @@ class HelpDefaults:
             return
         config = experiment.default_config()
         if preset in experiment.presets:
-            config = with_values(config, experiment.presets[preset], origin=f"preset '{preset}'")
+            config = with_values(config, preset_values(experiment.presets, preset), origin=f"preset '{preset}'")
             self.note = f" with preset {preset}"
         self.config = config
 
@@ -381,8 +382,11 @@ class _Command:
         elif args.command == "compare":
             config, origin = self._comparison_base(log=_quiet)[1], f"the base config of {args.file}"
         else:
-            config = resolve_args(self.experiment, args, log=_quiet, derive_schedule=args.command != "tune")
-            origin = f"the resolved config of {self.experiment.name!r}"
+            # A preset that depends on the CPU says which values it took: the file would take others elsewhere.
+            machine = []
+            config = resolve_args(self.experiment, args, derive_schedule=args.command != "tune",
+                                  log=lambda line: machine.append(line) if MACHINE_CHOICE in line else None)  # fmt: skip
+            origin = "\n".join([f"the resolved config of {self.experiment.name!r}", *machine])
         print(to_toml(to_dict(config), header=f"{origin}; run it with --config FILE"), end="")
         return 0
 

@@ -27,12 +27,14 @@ _LOCATIONS = {
     "evaluation_model": "kerasreg.engine.evaluation",
     "ineffective_keys": "kerasreg.engine.noops",
     "inference_model": "kerasreg.engine.evaluation",
+    "MachinePreset": "kerasreg.engine.presets",
     "model_fingerprint": "kerasreg.engine.noops",
     "Objective": "kerasreg.engine.losses",
     "Outputs": "kerasreg.engine.losses",
     "plain_defaults": "kerasreg.engine.task",
     "prediction_scores": "kerasreg.engine.evaluation",
     "prepare": "kerasreg.engine.preparation",
+    "preset_values": "kerasreg.engine.presets",
     "progress_mode": "kerasreg.engine.progress",
     "Prepared": "kerasreg.engine.preparation",
     "resolve_config": "kerasreg.engine.resolution",
@@ -58,6 +60,7 @@ _LOCATIONS = {
 }
 
 __all__ = [
+    "MachinePreset",
     "Objective",
     "Outputs",
     "Prepared",
@@ -83,6 +86,7 @@ __all__ = [
     "plain_defaults",
     "prediction_scores",
     "prepare",
+    "preset_values",
     "progress_mode",
     "resolve_config",
     "score",

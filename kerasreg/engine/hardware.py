@@ -13,13 +13,18 @@ def _cpuinfo_field(name, cpuinfo):
         return None
 
 
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU's instruction-set flags (``avx2``, ``amx_bf16``, ...) as a set; empty where they cannot be read."""
+    return set((_cpuinfo_field("flags", cpuinfo) or "").split())
+
+
 def cpu_bfloat16_support(cpuinfo="/proc/cpuinfo"):
     """The CPU's native bfloat16 instruction sets (``amx_bf16``, ``avx512_bf16``) found, as a tuple.
 
     Empty when there are none or the CPU flags cannot be read (not Linux):
     then bfloat16 would be emulated, slower than float32.
     """
-    flags = (_cpuinfo_field("flags", cpuinfo) or "").split()
+    flags = cpu_flags(cpuinfo)
     return tuple(flag for flag in ("amx_bf16", "avx512_bf16") if flag in flags)
 
 

@@ -19,6 +19,7 @@ from kerasreg.config import ConfigError, read_toml, resolve, with_values
 from kerasreg.config.schedule_arguments import check_schedule, with_run_length
 from kerasreg.config.sections import DATA_SOURCE_NAMES
 from kerasreg.engine.hardware import gpu_driver_present, resolve_auto_precision
+from kerasreg.engine.presets import preset_values
 
 
 def default_preset(task, log=print):
@@ -88,7 +89,7 @@ def resolve_config(task, *, preset=None, config_file=None, overrides=(), values=
     if preset is not None:
         _check_preset(task, preset)
         # A preset naming another schedule or optimizer replaces that table (`with_values`).
-        config = with_values(config, task.presets[preset], origin=f"preset '{preset}'")
+        config = with_values(config, preset_values(task.presets, preset, log=log), origin=f"preset '{preset}'")
     # One validation after the file, --set and the flags: "--set training.swa_epochs=2 --epochs 4"
     # is valid even though the preset's epochs alone would not allow it.
     if values:

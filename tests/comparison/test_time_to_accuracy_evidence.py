@@ -61,7 +61,8 @@ def _epochs_cell(epochs, progressive):
 
 def _shipped(values):
     """What a preset's runs must have trained with: width, first block's width, epochs, progressive, views."""
-    return (values["model.width"], values.get("model.first_width", values["model.width"]), values["training.epochs"],
+    width = values.get("model.width", 0)  # 0: the builder's own width
+    return (width, values.get("model.first_width", width), values["training.epochs"],
             (values.get("data.progressive_epochs", 0), values.get("data.progressive_size", 0)),
             VIEWS[values["training.test_time_augmentation"]])  # fmt: skip
 
@@ -180,3 +181,43 @@ def test_the_float32_profile_table_is_the_profiles_kept_output():
             assert row[column] == f"{shares[kind]} %", (row["model"], column)
         (rest,) = re.findall(r"\| everything else [^\n]*\| (\d+)% \|", text)
         assert row["everything else"] == f"{rest} %"
+
+
+AMX = EVIDENCE / "xeon-amx"
+
+
+def test_the_amx_rows_are_their_kept_runs_and_cpu_10min_still_trains_them_on_amx():
+    """The Xeon-with-AMX table: every kept run there, bfloat16 on that machine, and its preset rows as shipped."""
+    walls = {}
+    for table in AMX.glob("*.md"):
+        for wall, test, validation in BENCHMARK_ROW.findall(table.read_text()):
+            walls[test, validation] = int(wall)
+    runs = [_run(path.parent, walls) for path in sorted(AMX.glob("*/results.json"))]
+    assert len(runs) >= 3
+    for run in runs:
+        machine = run["results"]["machine"]
+        assert machine["cores"] == 2 and "amx_bf16" in machine["cpu_bfloat16"] and "Xeon" in machine["cpu"]
+        assert run["config"]["training"]["mixed_precision"] == "mixed_bfloat16"
+    table = _page_table("| on AMX | net | epochs | test-time views | seed |")
+    assert len(table) == len(runs) + 1, "a row per kept run and the preset's mean"
+    shipped = _shipped(EXPERIMENT.presets["cpu-10min"].when["amx_bf16"])
+    presets = []
+    for row in table:
+        if row["seed"] == "mean":
+            continue
+        # Seconds as the benchmark printed them (its minutes come from the unrounded wall time).
+        (run,) = [r for r in runs if (f"{r['wall_seconds']} s", r["accuracy"]) == (row["wall time"].split(" (")[0],
+                                                                                   row["test accuracy"])]  # fmt: skip
+        assert row["net"] == f"airbench, width {run['width'] or 64}" and row["epochs"] == run["epochs_cell"], row
+        assert (row["test-time views"], row["seed"], row["train images/s"]) == (run["views"], str(run["seed"]),
+                                                                                run["images"])  # fmt: skip
+        trained = (run["width"], run["first_width"], run["epochs"], run["progressive"], run["views"])
+        assert (row["on AMX"] == "`cpu-10min`") == (trained == shipped), row
+        if trained == shipped:
+            assert run["wall_seconds"] <= 600, "within its budget"
+            presets.append(run)
+    assert len(presets) == 3
+    (mean,) = [row for row in table if row["seed"] == "mean"]
+    accuracy = sum(run["test_accuracy"] for run in presets) / 3
+    wall = sum(run["wall_seconds"] for run in presets) / 3
+    assert mean["test accuracy"].startswith(f"{100 * accuracy:.2f} %") and mean["wall time"].startswith(f"{wall:.0f} s")
