@@ -11,8 +11,8 @@ The defaults are a plain VGG-style baseline (``recipes/cifar.toml`` spells it
 out, with dropout 0.3 in the head); the ``cpu`` and ``gpu`` presets are the
 airbench94-style recipe sized for a 2-core CPU (15 minutes with native
 bfloat16, ~80 in float32) and for a GPU; ``cpu-10min`` and ``cpu-30min`` cut
-the cpu recipe to those budgets on a 2-core CPU in float32 (``cpu-10min``
-picks other values on a CPU with AMX: `MachinePreset`). A
+the cpu recipe to those budgets on a 2-core CPU in float32 (on a CPU with
+AMX they take the cpu preset's own net: `MachinePreset`). A
 run without ``--config`` starts from the preset for this machine; a
 ``--config`` file starts from the preset it names (``preset = "cpu"``), else
 from the defaults.
@@ -87,8 +87,8 @@ PRESETS = {
     # measured on an AMD EPYC, Zen 3): within 10 minutes a narrower net for
     # more epochs beat a wider one for fewer; within 30, width 24 for 24
     # epochs did not beat width 32 for 13 (docs/speed.md,
-    # benchmarks/time_to_accuracy.py). With native bfloat16 they finish
-    # sooner.
+    # benchmarks/time_to_accuracy.py). With AVX512-BF16 alone they finish
+    # sooner; with AMX they take other values (below).
     # At width 24 the translated test-time views were worth 0.24 points over
     # 3 seeds, but their extra evaluation took one seed past 10 minutes.
     # Progressive resizing: the first 6 of 11 epochs on 20x20 images cost
@@ -101,7 +101,11 @@ PRESETS = {
          "data.progressive_epochs": 6, "training.test_time_augmentation": "flip"},
         when={"amx_bf16": {**_CPU, "training.epochs": 14, "data.progressive_size": 20, "data.progressive_epochs": 7}},
     ),  # fmt: skip
-    "cpu-30min": {**_CPU, "model.width": 32, "training.epochs": 13},
+    # With AMX, 30 minutes buy the width-64 net 38 epochs, the first 16 at 20x20.
+    "cpu-30min": MachinePreset(
+        {**_CPU, "model.width": 32, "training.epochs": 13},
+        when={"amx_bf16": {**_CPU, "training.epochs": 38, "data.progressive_size": 20, "data.progressive_epochs": 16}},
+    ),
     # The same recipe where compute is cheap: GELU (airbench's activation),
     # float16 on tensor cores, more epochs. Not measured here (no GPU); the
     # target is airbench94's 94 %.

@@ -12,11 +12,12 @@ from kerasreg.recipes.cifar import EXPERIMENT
 from tests import cli_runner
 
 # (name, CPU flags): (width, epochs, test-time views, (downscaled epochs, their side)). A CPU with AMX trains
-# the cpu preset's own net in 10 minutes (width 0: airbench's own, 64), half its epochs downscaled.
+# the cpu preset's own net (width 0: airbench's own, 64) within each budget, part of its epochs downscaled.
 BUDGETED = {
     ("cpu-10min", "no AMX"): (24, 11, "flip", (6, 20)),
     ("cpu-10min", "amx_bf16"): (0, 14, "flip_translate", (7, 20)),
     ("cpu-30min", "no AMX"): (32, 13, "flip_translate", (0, 0)),
+    ("cpu-30min", "amx_bf16"): (0, 38, "flip_translate", (16, 20)),
 }
 FLAGS = {"no AMX": {"avx2", "fma", "avx512_bf16"}, "amx_bf16": {"avx2", "fma", "avx512_bf16", "amx_bf16"}}
 CHANGEABLE = {"model.width", "training.epochs", "training.test_time_augmentation", "data.progressive_size",
@@ -38,9 +39,8 @@ def test_a_budgeted_preset_is_the_cpu_recipe_with_only_its_size_length_and_test_
     assert (config.model.width, config.training.epochs, config.training.test_time_augmentation) == (width, epochs, views)
     assert (config.data.progressive_epochs, config.data.progressive_size) == progressive
     assert config.model.whitening and config.training.lookahead_steps == base["training.lookahead_steps"]
-    if name == "cpu-10min":
-        said = "with amx_bf16" if cpu == "amx_bf16" else "without amx_bf16"
-        assert any(m.startswith(f"preset cpu-10min: its values for a CPU {said}") for m in messages), messages
+    said = "with amx_bf16" if cpu == "amx_bf16" else "without amx_bf16"
+    assert any(m.startswith(f"preset {name}: its values for a CPU {said}") for m in messages), messages
     switched = EXPERIMENT.resolve(preset=name, overrides=["model.whitening=false", "data.progressive_size=0",
                                                           "data.progressive_epochs=0"], log=lambda *_: None)  # fmt: skip
     assert not switched.model.whitening and not switched.data.progressive_epochs
