@@ -106,16 +106,21 @@ README_HEADER = ("| comparison | runs | best variant vs baseline | Δ, pts [boot
                  "| P(improve) [95% CI] | seeds for 0.50 pts |")
 
 
-def readme_row(name, table, files):
+def readme_row(name, table, files, tuning=(0, 0)):
     """README's row for one shipped comparison: its variant with the highest mean difference from the baseline.
 
     ``table``: its kept ``comparison.json`` (None when none is kept);
-    ``files``: the comparison file's name.
+    ``files``: the comparison file's name; ``tuning``: (kept, planned)
+    tuning runs of a tuned comparison, for one whose final runs have not
+    started.
     """
     if table is None:
         return f"| `{name}` ({files}) | | no kept runs yet | | | | |"
     rows = [row for row in table["rows"] if not row["baseline"] and row["difference"]]
     runs = sum(len(row["seeds"]) for row in table["rows"])
+    if not rows:  # a long comparison under way: what is kept so far, no statistics
+        kept, planned = tuning
+        return f"| `{name}` ({files}) | {runs} | no final runs yet ({kept} of {planned} tuning runs kept) | | | | |"
     seeds = sorted({len(row["seeds"]) for row in table["rows"]})
     far = max(rows, key=lambda row: row["difference"]["mean"])
     d = far["difference"]
@@ -144,7 +149,9 @@ def readme_table(root="."):
         if os.path.exists(kept):
             with open(kept) as handle:
                 table = json.load(handle)
-        lines.append(readme_row(spec.name, table, f"`recipes/{os.path.basename(path)}`"))
+        trials = glob.glob(os.path.join(os.path.dirname(kept), "*", "tuning", "trial-*", "results.json"))
+        planned = len(spec.variants) * spec.tune.trials if spec.tune else 0
+        lines.append(readme_row(spec.name, table, f"`recipes/{os.path.basename(path)}`", (len(trials), planned)))
     return "\n".join(lines)
 
 

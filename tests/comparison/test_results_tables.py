@@ -94,6 +94,7 @@ SPEED_TABLES = {
     "| budget | width (blocks) | epochs | test-time views | wall time | test accuracy |",
     "| batch size | peak learning rate | wall time | test accuracy | steady throughput vs batch 256 |",
     "| model | train step (batch 256) | convolutions | max-pooling | batch norm | activations | everything else |",
+    "| on AMX | net | epochs | test-time views | seed | wall time | test accuracy | train images/s | FLOP/s vs the fp32 peak |",
 }
 # The evidence folders' own notes and generated tables (docs/results/...) are
 # not pages of the guide, and the API reference is generated from docstrings.
@@ -344,6 +345,14 @@ def test_readmes_table_has_a_row_per_shipped_comparison_from_its_evidence():
     assert end - start - 2 == len(files)
     measured = [line for line in text[start + 2:end] if "no kept runs yet" not in line]
     assert len(measured) == len(list(RESULTS.glob("compare-*/comparison.json")))
+
+
+def test_readmes_row_of_a_comparison_under_way_says_what_is_kept_and_no_statistics():
+    # A tuned comparison with some tuning runs kept and no final run yet: no variant to compare.
+    rows = [{"baseline": True, "difference": None, "seeds": [], "variant": "none"},
+            {"baseline": False, "difference": None, "seeds": [], "variant": "dropout"}]  # fmt: skip
+    row = _results_table_script().readme_row("tuned", {"rows": rows, "baseline": "none"}, "f", (4, 9))
+    assert row == "| `tuned` (f) | 0 | no final runs yet (4 of 9 tuning runs kept) | | | | |"
 
 
 def test_readmes_row_takes_the_best_variant_and_its_own_statistics():
