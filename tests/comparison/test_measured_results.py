@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kerasreg.comparison import csv_text, markdown, summarize, variant_config
+from kerasreg.comparison.dispatch import _tuning_config, tuning_plan
 from kerasreg.comparison.spec import find_comparison
 from kerasreg.comparison.runner import comparison_identity
 from kerasreg.comparison.table import STATISTICS, machine_groups
@@ -85,7 +86,25 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
         config = json.loads((results_path.parent / "config.json").read_text())
         assert _real_data_path(config) == expected, results_path
         runs.setdefault(variant.name, {})[seed] = results
-    assert runs, f"{folder} holds no finished run"
+    # A tuned comparison keeps its tuning runs too: each is its variant at the
+    # tuning seed with the plan's values of its index.
+    tuning = sorted(folder.glob("*/tuning/trial-*/results.json"))
+    if tuning:
+        plan = tuning_plan(spec, base, str(path))
+        seed = spec.tune.seed_for(base.training.seed)
+        for results_path in tuning:
+            variant = variants[results_path.parents[2].name]
+            index = int(results_path.parent.name.removeprefix("trial-"))
+            config = to_dict(_tuning_config(base, variant, plan[variant.name][index], seed))
+            results = json.loads(results_path.read_text())
+            expected = _real_data_path(as_recorded(config, results["config"]))
+            assert results["seed"] == seed and _real_data_path(results["config"]) == expected, results_path
+            assert _real_data_path(json.loads((results_path.parent / "config.json").read_text())) == expected
+    if not runs:  # a long comparison under way, its final runs not started: its table has no statistics
+        assert tuning, f"{folder} holds no finished run"
+        table = json.loads((folder / "comparison.json").read_text())
+        assert all(not row["seeds"] and row["test_accuracy"] is None for row in table["rows"])
+        return
 
     table = json.loads((folder / "comparison.json").read_text())
     assert table["comparison"] == spec.name and table["baseline"] == spec.baseline

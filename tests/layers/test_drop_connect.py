@@ -17,6 +17,9 @@ def test_conv_harness():
     )
 
 
+_AWAY_FROM_ZERO = keras.initializers.RandomUniform(0.5, 1.5, seed=0)
+
+
 def _effective_kernel(layer, in_dim, training=True):
     # With identity inputs and no bias, each output row is a kernel row.
     return ops.convert_to_numpy(layer(np.eye(in_dim, dtype="float32"), training=training))
@@ -24,7 +27,9 @@ def _effective_kernel(layer, in_dim, training=True):
 
 @pytest.mark.parametrize("rate", [0.2, 0.5])
 def test_dense_drops_kernel_weights(rate):
-    layer = DropConnectDense(400, rate=rate, use_bias=False, seed=3)
+    # Weights kept away from zero: a zero weight would read as dropped (and
+    # 0/0 below); on JAX, 2 of 300 Glorot-uniform kernels this size held one.
+    layer = DropConnectDense(400, rate=rate, use_bias=False, seed=3, kernel_initializer=_AWAY_FROM_ZERO)
     layer.build((None, 300))  # 1.2e5 weights
     kernel = ops.convert_to_numpy(layer.kernel)
     effective = _effective_kernel(layer, 300)
@@ -64,7 +69,7 @@ def test_dropped_weights_get_zero_gradient():
 
 def test_conv_drops_kernel_weights():
     # A 1x1 convolution of one-hot pixels reads the kernel out, weight by weight.
-    layer = DropConnectConv2D(300, 1, rate=0.3, use_bias=False, seed=4)
+    layer = DropConnectConv2D(300, 1, rate=0.3, use_bias=False, seed=4, kernel_initializer=_AWAY_FROM_ZERO)
     pixels = np.eye(400, dtype="float32").reshape(400, 1, 1, 400)
     layer.build(pixels.shape)
     kernel = ops.convert_to_numpy(layer.kernel)[0, 0]
