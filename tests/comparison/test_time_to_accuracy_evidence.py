@@ -68,6 +68,14 @@ def _shipped(values):
             VIEWS[values["training.test_time_augmentation"]])  # fmt: skip
 
 
+def _check_mean(row, runs):
+    """A table's mean row: the runs' mean test accuracy and wall time."""
+    accuracy = sum(run["test_accuracy"] for run in runs) / len(runs)
+    wall = sum(run["wall_seconds"] for run in runs) / len(runs)
+    assert row["test accuracy"].startswith(f"{100 * accuracy:.2f} %"), row
+    assert row["wall time"].startswith(f"{wall:.0f} s ({wall / 60:.1f} min)"), row
+
+
 def _page_table(header):
     """The speed page's table whose header starts with ``header``: a dict per row, keyed by the header."""
     lines = SPEED.read_text().splitlines()
@@ -112,10 +120,7 @@ def test_the_presets_rows_are_their_kept_runs_and_the_presets_still_train_those_
         assert run["wall_seconds"] <= int(preset.split("-")[1].removesuffix("min")) * 60, "within its budget"
     if len(kept) > 1:
         (mean,) = [row for row in table if row["preset"] == f"`{preset}`" and row["seed"] == "mean"]
-        accuracy = sum(run["test_accuracy"] for run in kept) / len(kept)
-        wall = sum(run["wall_seconds"] for run in kept) / len(kept)
-        assert mean["test accuracy"].startswith(f"{100 * accuracy:.2f} %"), mean
-        assert mean["wall time"].startswith(f"{wall:.0f} s ({wall / 60:.1f} min)"), mean
+        _check_mean(mean, kept)
 
 
 def test_the_candidates_are_their_kept_seed_0_runs_and_the_bold_ones_the_presets():
@@ -223,7 +228,4 @@ def test_the_amx_rows_are_their_kept_runs_and_the_presets_still_train_them_on_am
     for name, mine in kept.items():
         if len(mine) > 1:
             (mean,) = [row for row in table if row["on AMX"] == f"`{name}`" and row["seed"] == "mean"]
-            accuracy = sum(run["test_accuracy"] for run in mine) / len(mine)
-            wall = sum(run["wall_seconds"] for run in mine) / len(mine)
-            assert mean["test accuracy"].startswith(f"{100 * accuracy:.2f} %"), mean
-            assert mean["wall time"].startswith(f"{wall:.0f} s"), mean
+            _check_mean(mean, mine)
