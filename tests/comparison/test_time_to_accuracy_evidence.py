@@ -23,14 +23,14 @@ BENCHMARK_ROW = re.compile(r"\| (\d+) s \([\d.]+ min\) \| (0\.\d{4}) \| (0\.\d{4
 VIEWS = {"flip": "flip", "flip_translate": "flip + translate", "none": "none"}
 
 
-def _runs():
-    return sorted(path.parent for path in EVIDENCE.glob("*/results.json"))
+def _runs(folder=EVIDENCE):
+    return sorted(path.parent for path in folder.glob("*/results.json"))
 
 
-def _walls():
-    """``{(test, validation accuracy) to 4 digits: wall seconds}`` from every table the benchmark wrote."""
+def _walls(folder=EVIDENCE):
+    """``{(test, validation accuracy) to 4 digits: wall seconds}`` from every table the benchmark wrote in ``folder``."""
     walls = {}
-    for table in EVIDENCE.glob("*.md"):
+    for table in folder.glob("*.md"):
         for wall, test, validation in BENCHMARK_ROW.findall(table.read_text()):
             assert (test, validation) not in walls, f"two runs with accuracies {test}, {validation}: ambiguous"
             walls[test, validation] = int(wall)
@@ -194,11 +194,8 @@ AMX = EVIDENCE / "xeon-amx"
 
 def test_the_amx_rows_are_their_kept_runs_and_the_presets_still_train_them_on_amx():
     """The Xeon-with-AMX table: every kept run there, bfloat16 on that machine, and its preset rows as shipped."""
-    walls = {}
-    for table in AMX.glob("*.md"):
-        for wall, test, validation in BENCHMARK_ROW.findall(table.read_text()):
-            walls[test, validation] = int(wall)
-    runs = [_run(path.parent, walls) for path in sorted(AMX.glob("*/results.json"))]
+    walls = _walls(AMX)
+    runs = [_run(path, walls) for path in _runs(AMX)]
     for run in runs:
         machine = run["results"]["machine"]
         assert machine["cores"] == 2 and "amx_bf16" in machine["cpu_bfloat16"] and "Xeon" in machine["cpu"]
