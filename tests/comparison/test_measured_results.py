@@ -35,9 +35,17 @@ def _shipped_spec(folder):
 
 
 def _real_data_path(config):
-    """``config`` (a dict) with its data path as a real path: a run records it absolute, or as typed
-    (relative to the repository's root, where the runs were started); both name the same file."""
-    return {**config, "data": {**config["data"], "source": os.path.realpath(ROOT / config["data"]["source"])}}
+    """``config`` (a dict) with its data path as the part below ``shared/``.
+
+    A run records the path as typed: relative to the repository's root, where
+    the runs were started (``../shared/...``), or absolute on the measuring
+    machine, whose checkout may sit elsewhere than this one. Both name the
+    file below the ``shared`` folder beside the checkout, so that part is what
+    must agree.
+    """
+    parts = Path(os.path.normpath(ROOT / config["data"]["source"])).parts
+    source = "/".join(parts[len(parts) - parts[::-1].index("shared"):]) if "shared" in parts else "/".join(parts)
+    return {**config, "data": {**config["data"], "source": source}}
 
 
 def _identity(identity):
