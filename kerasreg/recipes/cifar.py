@@ -9,7 +9,7 @@ Launch::
 
 The defaults are a plain VGG-style baseline (``recipes/cifar.toml`` spells it
 out, with dropout 0.3 in the head); the ``cpu`` and ``gpu`` presets are the
-airbench94-style recipe sized for a 2-core CPU (15 minutes with native
+airbench94-style recipe sized for a 2-core CPU (13 minutes with native
 bfloat16, ~80 in float32) and for a GPU; ``cpu-10min`` and ``cpu-30min`` cut
 the cpu recipe to those budgets on a 2-core CPU in float32 (on a CPU with
 AMX they take the cpu preset's own net: `MachinePreset`). A

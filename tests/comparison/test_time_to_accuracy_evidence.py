@@ -221,7 +221,7 @@ def test_the_amx_rows_are_their_kept_runs_and_the_presets_still_train_them_on_am
             assert run["wall_seconds"] <= int(name.split("-")[1].removesuffix("min")) * 60, "within its budget"
             kept[name].append(run)
     assert len(table) == len(runs) + sum(len(mine) > 1 for mine in kept.values()), "a row per run and mean"
-    assert len(kept["cpu-10min"]) == 3
+    assert len(kept["cpu-10min"]) == len(kept["cpu-30min"]) == 3, "each preset measured over three seeds"
     for name, mine in kept.items():
         if len(mine) > 1:
             (mean,) = [row for row in table if row["on AMX"] == f"`{name}`" and row["seed"] == "mean"]
