@@ -119,6 +119,9 @@ def readme_row(name, table, files, tuning=(0, 0)):
     rows = [row for row in table["rows"] if not row["baseline"] and row["difference"]]
     runs = sum(len(row["seeds"]) for row in table["rows"])
     if not rows:  # a long comparison under way: what is kept so far, no statistics
+        if runs:  # final runs kept, but no variant shares a seed with the baseline yet
+            planned = len(table["rows"]) * table["seeds_requested"]
+            return f"| `{name}` ({files}) | {runs} | no difference yet ({runs} of {planned} final runs kept) | | | | |"
         kept, planned = tuning
         return f"| `{name}` ({files}) | {runs} | no final runs yet ({kept} of {planned} tuning runs kept) | | | | |"
     seeds = sorted({len(row["seeds"]) for row in table["rows"]})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kerasreg.comparison import csv_text, markdown, summarize, variant_config
-from kerasreg.comparison.dispatch import _tuning_config, tuning_plan
+from kerasreg.comparison.dispatch import _tuning_config, tuned_values, tuning_plan
 from kerasreg.comparison.spec import find_comparison
 from kerasreg.comparison.runner import comparison_identity
 from kerasreg.comparison.table import STATISTICS, machine_groups
@@ -84,12 +84,18 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
     assert _identity(recorded) == _identity(current), f"{path.name} changed since {folder.name} was measured"
 
     variants = {v.folder: v for v in spec.variants}
+    # A tuned comparison's final runs train each variant at its best tuned values (tuning.json).
+    tuned = tuned_values(str(folder), spec, list(range(spec.seeds))) if spec.tune is not None else None
     runs = {}
     for results_path in sorted(folder.glob("*/seed-*/results.json")):
         variant = variants[results_path.parent.parent.name]
         seed = int(results_path.parent.name.removeprefix("seed-"))
         results = json.loads(results_path.read_text())
-        expected = _real_data_path(as_recorded(to_dict(variant_config(base, variant, seed)), results["config"]))
+        if tuned is None:
+            config = variant_config(base, variant, seed)
+        else:
+            config = _tuning_config(base, variant, tuned[variant.name], seed)
+        expected = _real_data_path(as_recorded(to_dict(config), results["config"]))
         assert results["seed"] == seed and _real_data_path(results["config"]) == expected, results_path
         config = json.loads((results_path.parent / "config.json").read_text())
         assert _real_data_path(config) == expected, results_path
@@ -116,7 +122,10 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
 
     table = json.loads((folder / "comparison.json").read_text())
     assert table["comparison"] == spec.name and table["baseline"] == spec.baseline
-    assert _close(table["rows"], json.loads(json.dumps(summarize(spec, runs))))
+    rows = summarize(spec, runs)
+    for row in rows if tuned is not None else ():
+        row["tuned"] = tuned[row["variant"]]
+    assert _close(table["rows"], json.loads(json.dumps(rows)))
     # Its Markdown and CSV, bootstrap, Holm, P(improve) and seed counts included, are those rows'.
     assert table["statistics"] == STATISTICS
     assert markdown(table["rows"]) in (folder / "comparison.md").read_text()

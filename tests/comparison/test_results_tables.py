@@ -48,6 +48,7 @@ def _results_table_script():
 # README's table of every shipped comparison, made by docs/results/results_table.py --readme.
 README_HEADER = _results_table_script().README_HEADER
 EARLIER_HEADING = "## Earlier measurements"
+TUNING_HEADER = "| variant (tuning) | tuned key | values | validation accuracy |"
 HEADER = "| variant | seeds | test acc % (± 95% CI) |"
 # The tables of uncertainty studies, checked against their evidence by test_uncertainty_tables.py.
 UNCERTAINTY_HEADER = "| method | acc % |"
@@ -126,6 +127,8 @@ def _tables():
         line = lines[i]
         if line.startswith(UNCERTAINTY_HEADER):
             continue  # an uncertainty study's table: tests/comparison/test_uncertainty_tables.py checks it
+        if line.startswith(TUNING_HEADER):
+            continue  # a tuned comparison's tuning: test_the_tuning_table_is_the_kept_tuning checks it
         assert line.startswith(HEADER), f"docs/results.md line {i + 1}: a table above {EARLIER_HEADING!r} " \
                                         f"that is not a checked comparison: {line}"  # fmt: skip
         # The table's command line is in its section: the text since the last heading.
@@ -353,6 +356,11 @@ def test_readmes_row_of_a_comparison_under_way_says_what_is_kept_and_no_statisti
             {"baseline": False, "difference": None, "seeds": [], "variant": "dropout"}]  # fmt: skip
     row = _results_table_script().readme_row("tuned", {"rows": rows, "baseline": "none"}, "f", (4, 9))
     assert row == "| `tuned` (f) | 0 | no final runs yet (4 of 9 tuning runs kept) | | | | |"
+    # Its first final runs kept, none of a variant paired with the baseline: still no statistics.
+    rows[0]["seeds"] = [0]
+    table = {"rows": rows, "baseline": "none", "seeds_requested": 3}
+    row = _results_table_script().readme_row("tuned", table, "f", (9, 9))
+    assert row == "| `tuned` (f) | 1 | no difference yet (1 of 6 final runs kept) | | | | |"
 
 
 def test_readmes_row_takes_the_best_variant_and_its_own_statistics():
@@ -364,3 +372,24 @@ def test_readmes_row_takes_the_best_variant_and_its_own_statistics():
     assert _matches(cells[3], [100 * best["difference"]["mean"], 100 * best["difference"]["bootstrap"]["low"],
                                100 * best["difference"]["bootstrap"]["high"]])  # fmt: skip
     assert cells[6] == str(best["difference"]["seeds_needed"]["at_target"])
+
+
+def test_the_tuning_table_is_the_kept_tuning():
+    """The tuned dropout comparison's tuning table: every trial's values and score, its best in bold."""
+    lines, _ = _split_page()
+    (start,) = [i for i in _table_starts(lines) if lines[i].startswith(TUNING_HEADER)]
+    tuning = json.loads((RESULTS / "compare-dropout-tuned" / "tuning.json").read_text())
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    assert sorted(row[0] for row in rows) == sorted(f"`{name}`" for name in tuning["variants"])
+    for name, key, values, accuracy in rows:
+        variant = tuning["variants"][name.strip("`")]
+        trials = sorted(variant["trials"], key=lambda trial: trial["index"])
+        assert all(trial["status"] == "COMPLETED" and list(trial["values"]) == [key.strip("`")] for trial in trials)
+        assert values == " / ".join(f"{trial['values'][key.strip('`')]:g}" for trial in trials), name
+        scores = [f"{100 * trial['objective']:.2f}" for trial in trials]
+        scores = [f"**{score}**" if trial["values"] == variant["best"] else score for score, trial in zip(scores, trials)]
+        assert accuracy == " / ".join(scores) + " %", name
