@@ -116,12 +116,13 @@ def readme_row(name, table, files, tuning=(0, 0)):
     """
     if table is None:
         return f"| `{name}` ({files}) | | no kept runs yet | | | | |"
-    rows = [row for row in table["rows"] if not row["baseline"] and row["difference"]]
+    # A difference needs two paired seeds for an interval; with one it is a single draw.
+    rows = [row for row in table["rows"] if not row["baseline"] and row["difference"] and row["difference"]["n"] > 1]
     runs = sum(len(row["seeds"]) for row in table["rows"])
     if not rows:  # a long comparison under way: what is kept so far, no statistics
-        if runs:  # final runs kept, but no variant shares a seed with the baseline yet
+        if runs:  # final runs kept, but no variant has two seeds paired with the baseline yet
             planned = len(table["rows"]) * table["seeds_requested"]
-            return f"| `{name}` ({files}) | {runs} | no difference yet ({runs} of {planned} final runs kept) | | | | |"
+            return f"| `{name}` ({files}) | {runs} | too few seeds for statistics ({runs} of {planned} final runs kept) | | | | |"
         kept, planned = tuning
         return f"| `{name}` ({files}) | {runs} | no final runs yet ({kept} of {planned} tuning runs kept) | | | | |"
     seeds = sorted({len(row["seeds"]) for row in table["rows"]})

@@ -356,11 +356,12 @@ def test_readmes_row_of_a_comparison_under_way_says_what_is_kept_and_no_statisti
             {"baseline": False, "difference": None, "seeds": [], "variant": "dropout"}]  # fmt: skip
     row = _results_table_script().readme_row("tuned", {"rows": rows, "baseline": "none"}, "f", (4, 9))
     assert row == "| `tuned` (f) | 0 | no final runs yet (4 of 9 tuning runs kept) | | | | |"
-    # Its first final runs kept, none of a variant paired with the baseline: still no statistics.
-    rows[0]["seeds"] = [0]
+    # Its first final runs kept, a variant paired with the baseline on one seed: still no statistics.
+    rows[0]["seeds"], rows[1]["seeds"] = [0], [0]
+    rows[1]["difference"] = {"n": 1, "mean": -0.002, "seeds_needed": None}
     table = {"rows": rows, "baseline": "none", "seeds_requested": 3}
     row = _results_table_script().readme_row("tuned", table, "f", (9, 9))
-    assert row == "| `tuned` (f) | 1 | no difference yet (1 of 6 final runs kept) | | | | |"
+    assert row == "| `tuned` (f) | 2 | too few seeds for statistics (2 of 6 final runs kept) | | | | |"
 
 
 def test_readmes_row_takes_the_best_variant_and_its_own_statistics():
