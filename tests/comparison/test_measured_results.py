@@ -34,7 +34,7 @@ def _shipped_spec(folder):
     return found
 
 
-def _real_data_path(config):
+def _data_file(config):
     """``config`` (a dict) with its data path as the part below ``shared/``.
 
     A run records the path as typed: relative to the repository's root, where
@@ -43,13 +43,14 @@ def _real_data_path(config):
     file below the ``shared`` folder beside the checkout, so that part is what
     must agree.
     """
-    parts = Path(os.path.normpath(ROOT / config["data"]["source"])).parts
-    source = "/".join(parts[len(parts) - parts[::-1].index("shared"):]) if "shared" in parts else "/".join(parts)
+    path = Path(os.path.normpath(ROOT / config["data"]["source"]))
+    parts = path.parts
+    source = "/".join(parts[len(parts) - parts[::-1].index("shared"):]) if "shared" in parts else str(path)
     return {**config, "data": {**config["data"], "source": source}}
 
 
 def _identity(identity):
-    return {**identity, "config": _real_data_path(identity["config"])}
+    return {**identity, "config": _data_file(identity["config"])}
 
 
 
@@ -95,10 +96,10 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
             config = variant_config(base, variant, seed)
         else:
             config = _tuning_config(base, variant, tuned[variant.name], seed)
-        expected = _real_data_path(as_recorded(to_dict(config), results["config"]))
-        assert results["seed"] == seed and _real_data_path(results["config"]) == expected, results_path
+        expected = _data_file(as_recorded(to_dict(config), results["config"]))
+        assert results["seed"] == seed and _data_file(results["config"]) == expected, results_path
         config = json.loads((results_path.parent / "config.json").read_text())
-        assert _real_data_path(config) == expected, results_path
+        assert _data_file(config) == expected, results_path
         runs.setdefault(variant.name, {})[seed] = results
     # A tuned comparison keeps its tuning runs too: each is its variant at the
     # tuning seed with the plan's values of its index.
@@ -111,9 +112,9 @@ def test_measured_runs_belong_to_the_shipped_file_and_give_its_table(folder):
             index = int(results_path.parent.name.removeprefix("trial-"))
             config = to_dict(_tuning_config(base, variant, plan[variant.name][index], seed))
             results = json.loads(results_path.read_text())
-            expected = _real_data_path(as_recorded(config, results["config"]))
-            assert results["seed"] == seed and _real_data_path(results["config"]) == expected, results_path
-            assert _real_data_path(json.loads((results_path.parent / "config.json").read_text())) == expected
+            expected = _data_file(as_recorded(config, results["config"]))
+            assert results["seed"] == seed and _data_file(results["config"]) == expected, results_path
+            assert _data_file(json.loads((results_path.parent / "config.json").read_text())) == expected
     if not runs:  # a long comparison under way, its final runs not started: its table has no statistics
         assert tuning, f"{folder} holds no finished run"
         table = json.loads((folder / "comparison.json").read_text())

@@ -113,6 +113,16 @@ def _table_starts(lines):
             if lines[i].lstrip().startswith("|") and re.match(r"\s*\|\s*:?-", lines[i + 1])]  # fmt: skip
 
 
+def _table_body(lines, start):
+    """The cells of each body row of the table whose header is ``lines[start]``."""
+    body = []
+    for row in lines[start + 2 :]:
+        if not row.startswith("|"):
+            break
+        body.append([cell.strip() for cell in row.strip("|").split("|")])
+    return body
+
+
 def _split_page():
     assert PAGE.count(f"\n{EARLIER_HEADING}\n") == 1, f"docs/results.md needs one {EARLIER_HEADING!r} heading"
     checked, earlier = PAGE.split(f"\n{EARLIER_HEADING}\n")
@@ -137,13 +147,8 @@ def _tables():
         assert len(names) == 1, f"docs/results.md line {i + 1}: the section must name one " \
                                 f"`compare recipes/cifar-<name>.toml --data ...` command; found {sorted(names)}"  # fmt: skip
         header = [cell.strip() for cell in line.strip("|").split("|")]
-        body = []
-        end = i + 2
-        for row in lines[i + 2:]:
-            if not row.startswith("|"):
-                break
-            body.append([cell.strip() for cell in row.strip("|").split("|")])
-            end += 1
+        body = _table_body(lines, i)
+        end = i + 2 + len(body)
         after = "\n".join(lines[end + 1:end + 12])
         found.append((names.pop(), header, body, after))
     return found
@@ -380,17 +385,13 @@ def test_the_tuning_table_is_the_kept_tuning():
     lines, _ = _split_page()
     (start,) = [i for i in _table_starts(lines) if lines[i].startswith(TUNING_HEADER)]
     tuning = json.loads((RESULTS / "compare-dropout-tuned" / "tuning.json").read_text())
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    rows = _table_body(lines, start)
     assert sorted(row[0] for row in rows) == sorted(f"`{name}`" for name in tuning["variants"])
     for name, key, values, accuracy in rows:
-        variant = tuning["variants"][name.strip("`")]
+        variant, key = tuning["variants"][name.strip("`")], key.strip("`")
         trials = sorted(variant["trials"], key=lambda trial: trial["index"])
-        assert all(trial["status"] == "COMPLETED" and list(trial["values"]) == [key.strip("`")] for trial in trials)
-        assert values == " / ".join(f"{trial['values'][key.strip('`')]:g}" for trial in trials), name
+        assert all(trial["status"] == "COMPLETED" and list(trial["values"]) == [key] for trial in trials)
+        assert values == " / ".join(f"{trial['values'][key]:g}" for trial in trials), name
         scores = [f"{100 * trial['objective']:.2f}" for trial in trials]
         scores = [f"**{score}**" if trial["values"] == variant["best"] else score for score, trial in zip(scores, trials)]
         assert accuracy == " / ".join(scores) + " %", name
