@@ -106,13 +106,14 @@ README_HEADER = ("| comparison | runs | best variant vs baseline | Δ, pts [boot
                  "| P(improve) [95% CI] | seeds for 0.50 pts |")
 
 
-def readme_row(name, table, files, tuning=(0, 0)):
+def readme_row(name, table, files, tuning=(0, 0), runs_of=None):
     """README's row for one shipped comparison: its variant with the highest mean difference from the baseline.
 
     ``table``: its kept ``comparison.json`` (None when none is kept);
     ``files``: the comparison file's name; ``tuning``: (kept, planned)
     tuning runs of a tuned comparison, for one whose final runs have not
-    started.
+    started; ``runs_of``: the comparison whose kept runs are this one's,
+    when its table was made from them (`shared_runs`).
     """
     if table is None:
         return f"| `{name}` ({files}) | | no kept runs yet | | | | |"
@@ -129,11 +130,63 @@ def readme_row(name, table, files, tuning=(0, 0)):
     far = max(rows, key=lambda row: row["difference"]["mean"])
     d = far["difference"]
     booted, improve, needed = d["bootstrap"], d["p_improve"], d["seeds_needed"]["at_target"]
-    return (f"| `{name}` ({files}) | {runs} ({len(table['rows'])} × {'/'.join(map(str, seeds))}) "
+    shared = f", the runs of `{runs_of}`" if runs_of else ""
+    return (f"| `{name}` ({files}) | {runs} ({len(table['rows'])} × {'/'.join(map(str, seeds))}){shared} "
             f"| `{far['variant']}` vs `{table['baseline']}` "
             f"| {_signed(100 * d['mean'])} [{_signed(100 * booted['low'])}, {_signed(100 * booted['high'])}] "
             f"| {_p(d['p_holm'])} | {improve['mean']:.2f} [{improve['low']:.2f}, {improve['high']:.2f}] "
             f"| {'> 1000' if needed is None else needed} |")
+
+
+def _same_run(expected, recorded):
+    """Whether a kept run's recorded config is ``expected``: equal but for where the data file was read from.
+
+    Runs record the data path as typed, relative or absolute; the file is
+    what must agree.
+    """
+    from kerasreg.config.recorded import as_recorded
+
+    def file_only(config):
+        return {**config, "data": {**config["data"], "source": os.path.basename(config["data"]["source"])}}
+
+    return file_only(as_recorded(expected, recorded)) == file_only(recorded)
+
+
+def shared_runs(root, spec, path):
+    """A comparison's runs found among another comparison's kept runs: ``(that comparison's name, runs)``, or None.
+
+    A small question can be part of a larger one already measured (dropout
+    against none is two rows of the dropout ablation). When every variant of
+    ``spec`` has a kept run of another comparison at its config, seed for
+    seed (each config resolved as that comparison's runs were: its recorded
+    precision and data file), those runs are this comparison's, read where
+    they are kept rather than copied. ``runs`` maps a variant's name to
+    ``{seed: results}``, as `kerasreg.comparison.collect_runs` does.
+    """
+    from kerasreg.comparison import comparison_base, variant_config
+    from kerasreg.config import to_dict
+    from kerasreg.recipes.cifar import EXPERIMENT
+
+    for other in sorted(glob.glob(os.path.join(root, "docs", "results", "cifar", "compare-*", "compare.json"))):
+        with open(other) as handle:
+            recorded = json.load(handle)["config"]
+        flags = {"data.source": recorded["data"]["source"],
+                 "training.mixed_precision": recorded["training"]["mixed_precision"]}  # fmt: skip
+        base = comparison_base(EXPERIMENT, spec, flags=flags, origin=path, log=lambda *_: None)
+        kept = []
+        for results_path in glob.glob(os.path.join(os.path.dirname(other), "*", "seed-*", "results.json")):
+            with open(results_path) as handle:
+                kept.append(json.load(handle))
+        runs = {}
+        for variant in spec.variants:
+            for seed in range(spec.seeds):
+                expected = to_dict(variant_config(base, variant, seed))
+                found = [results for results in kept if results["seed"] == seed and _same_run(expected, results["config"])]
+                if found:
+                    runs.setdefault(variant.name, {})[seed] = found[0]
+        if len(runs) == len(spec.variants):
+            return os.path.basename(os.path.dirname(other)).removeprefix("compare-"), runs
+    return None
 
 
 def readme_table(root="."):
@@ -149,13 +202,20 @@ def readme_table(root="."):
             continue
         spec = load_comparison(path)
         kept = os.path.join(root, "docs", "results", "cifar", f"compare-{spec.name}", "comparison.json")
-        table = None
+        table, runs_of = None, None
         if os.path.exists(kept):
             with open(kept) as handle:
                 table = json.load(handle)
+        elif spec.tune is None and (found := shared_runs(root, spec, path)) is not None:
+            from kerasreg.comparison import summarize
+
+            runs_of, runs = found
+            rows = json.loads(json.dumps(summarize(spec, runs)))
+            table = {"rows": rows, "baseline": spec.baseline, "seeds_requested": spec.seeds}
         trials = glob.glob(os.path.join(os.path.dirname(kept), "*", "tuning", "trial-*", "results.json"))
         planned = len(spec.variants) * spec.tune.trials if spec.tune else 0
-        lines.append(readme_row(spec.name, table, f"`recipes/{os.path.basename(path)}`", (len(trials), planned)))
+        lines.append(readme_row(spec.name, table, f"`recipes/{os.path.basename(path)}`", (len(trials), planned),
+                                runs_of))  # fmt: skip
     return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from kerasreg.comparison import collect_runs
-from kerasreg.comparison.spec import find_comparison
+from kerasreg.comparison.spec import find_comparison, load_comparison
 from kerasreg.comparison.table import code_groups, code_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -352,7 +352,47 @@ def test_readmes_table_has_a_row_per_shipped_comparison_from_its_evidence():
     files = [p for p in (ROOT / "recipes").glob("cifar-*.toml") if not p.name.endswith("-tune.toml")]
     assert end - start - 2 == len(files)
     measured = [line for line in text[start + 2:end] if "no kept runs yet" not in line]
-    assert len(measured) == len(list(RESULTS.glob("compare-*/comparison.json")))
+    shared = [line for line in measured if ", the runs of `" in line]
+    assert len(measured) - len(shared) == len(list(RESULTS.glob("compare-*/comparison.json")))
+
+
+def test_a_comparison_whose_runs_another_keeps_reads_them_there(tmp_path):
+    """dropout-vs-none's runs are the dropout ablation's two rows of its settings, seed for seed."""
+    script = _results_table_script()
+    path = ROOT / "recipes" / "cifar-dropout-vs-none.toml"
+    name, runs = script.shared_runs(str(ROOT), load_comparison(str(path)), str(path))
+    assert name == "dropout-ablation"
+    kept = RESULTS / "compare-dropout-ablation"
+    rows = {"no-dropout": "dropout=none,batch_norm=true", "dropout": "dropout=dropout,batch_norm=true"}
+    for variant, row in rows.items():
+        assert sorted(runs[variant]) == [0, 1, 2]
+        for seed, results in runs[variant].items():
+            assert results == json.loads((kept / row / f"seed-{seed}" / "results.json").read_text())
+    # The same paired runs give the ablation's difference for that row.
+    table = json.loads((kept / "comparison.json").read_text())
+    (ablation,) = [r for r in table["rows"] if r["variant"] == rows["dropout"]]
+    line = next(line for line in README.splitlines() if line.startswith("| `dropout-vs-none`"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[1] == "6 (2 × 3), the runs of `dropout-ablation`"
+    assert _matches(cells[3], [100 * ablation["difference"]["mean"], 100 * ablation["difference"]["bootstrap"]["low"],
+                               100 * ablation["difference"]["bootstrap"]["high"]])  # fmt: skip
+    # One test, so Holm leaves its p-value as it is.
+    assert cells[4] == script._p(ablation["difference"]["p_value"])
+    # A setting no kept run has (rate 0.2) finds none.
+    other = tmp_path / "cifar-other.toml"
+    other.write_text(path.read_text().replace('"regularization.dropout_rate" = 0.1', '"regularization.dropout_rate" = 0.2'))
+    assert '"regularization.dropout_rate" = 0.2' in other.read_text()
+    assert script.shared_runs(str(ROOT), load_comparison(str(other)), str(other)) is None
+
+
+def test_a_kept_run_is_the_same_run_wherever_its_data_file_was_read_from():
+    same_run = _results_table_script()._same_run
+    recorded = json.loads((RESULTS / "compare-dropout-ablation" / "dropout=dropout,batch_norm=true" / "seed-0"
+                           / "results.json").read_text())["config"]  # fmt: skip
+    moved = {**recorded, "data": {**recorded["data"], "source": "/elsewhere/shared/data/cifar10-jpeg.tar.gz"}}
+    assert same_run(moved, recorded)
+    changed = {**recorded, "regularization": {**recorded["regularization"], "dropout_rate": 0.2}}
+    assert not same_run(changed, recorded)
 
 
 def test_readmes_row_of_a_comparison_under_way_says_what_is_kept_and_no_statistics():
