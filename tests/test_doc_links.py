@@ -56,3 +56,15 @@ def test_every_guide_page_is_in_the_site_menu():
     pages = {path.relative_to(ROOT / "docs").as_posix() for path in (ROOT / "docs").rglob("*.md")
              if path.relative_to(ROOT / "docs").parts[0] != "results"}  # fmt: skip
     assert pages == listed, (sorted(pages - listed), sorted(listed - pages))
+
+
+def test_every_page_has_its_own_address_on_the_site():
+    # MkDocs serves both x.md and x/README.md (or x/index.md) at x/, and one of
+    # them silently replaces the other in the built site.
+    addresses = {}
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        page = path.relative_to(ROOT / "docs")
+        folder = page.parent if page.name in ("README.md", "index.md") else page.with_suffix("")
+        addresses.setdefault(folder.as_posix(), []).append(page.as_posix())
+    shared = {address: pages for address, pages in addresses.items() if len(pages) > 1}
+    assert not shared, f"pages served at one address: {shared}"

@@ -23,7 +23,7 @@ from kerasreg.config.recorded import as_recorded
 from kerasreg.recipes.cifar import EXPERIMENT
 
 ROOT = Path(__file__).resolve().parents[2]
-# The command the runs were made with (docs/results.md, docs/results/README.md).
+# The command the runs were made with (docs/results.md, docs/results/evidence.md).
 DATA = "../shared/data/cifar10-jpeg.tar.gz"
 FOLDERS = sorted((ROOT / "docs" / "results" / "cifar").glob("compare-*"))
 
